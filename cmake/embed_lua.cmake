@@ -1,0 +1,11 @@
+# Turns each Lua file in INPUTS into an entry of luatnet::lua::embedded_scripts() in OUTPUT.
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
+set(body "#include \"lua/embedded_scripts.hpp\"\nnamespace luatnet::lua {\nconst std::vector<EmbeddedScript>& embedded_scripts() {\n  static const std::vector<EmbeddedScript> scripts = {\n")
+foreach(input IN LISTS INPUTS)
+  get_filename_component(module ${input} NAME_WE)
+  file(READ ${input} source)
+  string(APPEND body "    {\"${module}\", R\"luatnet_embed(${source})luatnet_embed\"},\n")
+endforeach()
+string(APPEND body "  };\n  return scripts;\n}\n}  // namespace luatnet::lua\n")
+file(WRITE ${OUTPUT}.tmp "${body}")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)

@@ -1,0 +1,61 @@
+// CLI layer: `luatnet [run] main.lua|folder [more files or folders...]`, like the LuatOS PC simulator.
+// It parses options, wires the event loop to the Lua host and turns the run's outcome into an exit code.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/logger.hpp"
+#include "loop/event_loop.hpp"
+#include "lua/lua_host.hpp"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "run") {
+    args.erase(args.begin());  // `luatnet run main.lua` and `luatnet main.lua` are the same
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 parses a reversed vector
+
+  CLI::App app{"luatnet: run LuatOS network scripts on Linux"};
+  std::string script;
+  std::vector<std::string> search_paths;
+  double timeout_seconds = 0;
+  std::string log_file;
+  bool exit_on_error = false;
+  app.add_option("script", script, "main.lua, or a folder that holds one")->required();
+  app.add_option("paths", search_paths, "more Lua files or folders to put on the require path");
+  app.add_option("--timeout", timeout_seconds, "stop after this many seconds (exit code 124)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--log", log_file, "write log lines to this file instead of stderr");
+  app.add_flag("--exit-on-error", exit_on_error,
+               "exit with code 1 when a task or callback fails (the device would keep the other tasks going)");
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+
+  namespace fs = std::filesystem;
+  if (fs::is_directory(script)) {
+    search_paths.insert(search_paths.begin(), script);
+    script = (fs::path(script) / "main.lua").string();
+  }
+  if (!fs::is_regular_file(script)) {
+    std::cerr << "luatnet: no script at " << script << "\n";
+    return 2;
+  }
+  if (!log_file.empty() && !luatnet::Logger::instance().open_file(log_file)) {
+    std::cerr << "luatnet: cannot open log file " << log_file << "\n";
+    return 2;
+  }
+
+  luatnet::lua::HostOptions options;
+  options.exit_on_task_error = exit_on_error;
+  if (timeout_seconds > 0) {
+    options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
+  }
+  luatnet::loop::EventLoop loop;
+  luatnet::lua::LuaHost host(loop, options);
+  return host.run(script, search_paths);
+}

@@ -1,0 +1,139 @@
+#include "lua/lua_host.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include "common/logger.hpp"
+#include "lua/modules.hpp"
+
+namespace luatnet::lua {
+namespace {
+
+int traceback_handler(lua_State* L) {
+  const char* message = lua_tostring(L, 1);
+  if (message == nullptr) {
+    message = luaL_tolstring(L, 1, nullptr);
+  }
+  luaL_traceback(L, L, message, 1);
+  return 1;
+}
+
+}  // namespace
+
+LuaHost::LuaHost(loop::EventLoop& loop, HostOptions options)
+    : loop_(loop), options_(options), L_(luaL_newstate()) {
+  // Every coroutine inherits a copy of the main thread's extra space, so from() works in tasks too.
+  *static_cast<LuaHost**>(lua_getextraspace(L_)) = this;
+  luaL_openlibs(L_);
+  open_modules();
+  if (options_.timeout) {
+    deadline_ = loop::EventLoop::Clock::now() + *options_.timeout;
+  }
+}
+
+LuaHost::~LuaHost() { lua_close(L_); }
+
+LuaHost& LuaHost::from(lua_State* L) { return **static_cast<LuaHost**>(lua_getextraspace(L)); }
+
+void LuaHost::open_modules() {
+  open_log(L_);
+  open_zbuff(L_);
+  open_rtos(L_);
+  open_json(L_);
+  open_crypto(L_);
+  open_embedded(L_);
+}
+
+void LuaHost::set_search_path(const std::vector<std::string>& folders) {
+  std::string path;
+  for (const auto& folder : folders) {
+    path += folder + "/?.lua;";
+    path += folder + "/?/init.lua;";
+  }
+  lua_getglobal(L_, "package");
+  lua_getfield(L_, -1, "path");
+  path += lua_tostring(L_, -1);
+  lua_pop(L_, 1);
+  lua_pushstring(L_, path.c_str());
+  lua_setfield(L_, -2, "path");
+  lua_pop(L_, 1);
+}
+
+void LuaHost::set_handler(loop::MessageKind kind, MessageHandler handler) {
+  handlers_.at(static_cast<std::size_t>(kind)) = std::move(handler);
+}
+
+void LuaHost::handle(lua_State* L, const loop::Message& message) {
+  const auto& handler = handlers_.at(static_cast<std::size_t>(message.kind));
+  if (handler) {
+    handler(L, message);
+  }
+}
+
+void LuaHost::report_task_error(const std::string& traceback) {
+  Logger::instance().log(LogLevel::Error, "luatnet", "task failed: " + traceback);
+  if (options_.exit_on_task_error) {
+    exit_code_ = 1;
+    loop_.request_stop();
+  }
+}
+
+bool LuaHost::protected_call(lua_State* L, int nargs) {
+  int function_index = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, traceback_handler);
+  lua_insert(L, function_index);
+  int status = lua_pcall(L, nargs, 0, function_index);
+  bool ok = status == LUA_OK;
+  if (!ok) {
+    report_task_error(lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "(error object is not a string)");
+    lua_pop(L, 1);
+  }
+  lua_remove(L, function_index);
+  return ok;
+}
+
+int LuaHost::run(const std::string& main_script, const std::vector<std::string>& search_paths) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> folders;
+  auto add_folder = [&folders](const fs::path& folder) {
+    auto text = (folder.empty() ? fs::path(".") : folder).string();
+    if (std::find(folders.begin(), folders.end(), text) == folders.end()) {
+      folders.push_back(text);
+    }
+  };
+  add_folder(fs::path(main_script).parent_path());
+  for (const auto& extra : search_paths) {
+    add_folder(fs::is_directory(extra) ? fs::path(extra) : fs::path(extra).parent_path());
+  }
+  set_search_path(folders);
+
+  lua_pushcfunction(L_, traceback_handler);
+  int handler = lua_gettop(L_);
+  int status = luaL_loadfile(L_, main_script.c_str());
+  if (status == LUA_OK) {
+    status = lua_pcall(L_, 0, 0, handler);
+    if (status == LUA_OK && !loop_.stop_requested()) {
+      // A main script that does not end with sys.run() still gets its tasks and timers served.
+      lua_getglobal(L_, "require");
+      lua_pushstring(L_, "sys");
+      lua_call(L_, 1, 1);
+      lua_getfield(L_, -1, "run");
+      lua_remove(L_, -2);
+      status = lua_pcall(L_, 0, 0, handler);
+    }
+  }
+  if (status != LUA_OK) {
+    Logger::instance().log(LogLevel::Error, "luatnet", lua_tostring(L_, -1) != nullptr ? lua_tostring(L_, -1) : "?");
+    lua_settop(L_, 0);
+    return 1;
+  }
+  lua_settop(L_, 0);
+  if (timed_out_) {
+    std::cerr << "luatnet: stopped after --timeout of " << options_.timeout->count() / 1000.0
+              << " s with work still pending\n";
+    return 124;
+  }
+  return exit_code_;
+}
+
+}  // namespace luatnet::lua

@@ -1,0 +1,66 @@
+// Lua bindings layer: the Lua 5.3 VM and what connects it to the event loop. LuaHost owns the lua_State,
+// opens the LuatOS modules, runs the main script, turns bus messages into Lua calls through handlers that
+// modules register, and decides the exit code. It holds no network logic.
+#pragma once
+
+#include <array>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <lua.hpp>
+
+#include "loop/event_loop.hpp"
+
+namespace luatnet::lua {
+
+struct HostOptions {
+  bool exit_on_task_error = false;                  // the device keeps other tasks running
+  std::optional<std::chrono::milliseconds> timeout;  // --timeout
+};
+
+class LuaHost {
+ public:
+  LuaHost(loop::EventLoop& loop, HostOptions options);
+  ~LuaHost();
+  LuaHost(const LuaHost&) = delete;
+  LuaHost& operator=(const LuaHost&) = delete;
+
+  // Runs `main_script` with `search_paths` (files' folders or folders) on the require path.
+  // Returns the process exit code.
+  int run(const std::string& main_script, const std::vector<std::string>& search_paths);
+
+  static LuaHost& from(lua_State* L);
+  lua_State* state() { return L_; }
+  loop::EventLoop& loop() { return loop_; }
+
+  // A handler turns one bus message of its kind into Lua calls (event delivery, sys_pub, ...).
+  using MessageHandler = std::function<void(lua_State*, const loop::Message&)>;
+  void set_handler(loop::MessageKind kind, MessageHandler handler);
+  void handle(lua_State* L, const loop::Message& message);
+
+  // Called by sys when a task or callback fails: logs the traceback; stops the run if so configured.
+  void report_task_error(const std::string& traceback);
+
+  // Deadline for rtos.receive from --timeout.
+  [[nodiscard]] std::optional<loop::EventLoop::Clock::time_point> deadline() const { return deadline_; }
+  void note_deadline_reached() { timed_out_ = true; }
+
+  // Calls f(args) protected; logs a failure with its traceback. Pops f and args; returns success.
+  bool protected_call(lua_State* L, int nargs);
+
+ private:
+  void open_modules();
+  void set_search_path(const std::vector<std::string>& folders);
+
+  loop::EventLoop& loop_;
+  HostOptions options_;
+  lua_State* L_;
+  std::array<MessageHandler, 4> handlers_{};
+  std::optional<loop::EventLoop::Clock::time_point> deadline_;
+  int exit_code_ = 0;
+  bool timed_out_ = false;
+};
+
+}  // namespace luatnet::lua

@@ -1,0 +1,131 @@
+// Lua bindings layer: the `log` module. Formats Lua values the way the firmware prints them and hands the
+// finished line to the shared Logger.
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "common/logger.hpp"
+#include "lua/modules.hpp"
+
+namespace luatnet::lua {
+namespace {
+
+std::string caller_position(lua_State* L) {
+  lua_Debug ar;
+  if (lua_getstack(L, 1, &ar) == 0 || lua_getinfo(L, "Sl", &ar) == 0) {
+    return "?";
+  }
+  std::string source = ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src;
+  return std::filesystem::path(source).filename().string() + ":" + std::to_string(ar.currentline);
+}
+
+int write_log(lua_State* L, LogLevel level) {
+  auto& logger = Logger::instance();
+  size_t tag_length = 0;
+  const char* tag = luaL_checklstring(L, 1, &tag_length);
+  if (!logger.enabled(level)) {
+    return 0;
+  }
+  std::string line(1, Logger::letter(level));
+  line += '/';
+  switch (logger.style()) {
+    case 1:  // position in place of "user.", the tag becomes the first value
+      line += caller_position(L);
+      line += '\t';
+      line.append(tag, tag_length);
+      break;
+    case 2:
+      line += "user.";
+      line.append(tag, tag_length);
+      line += '\t';
+      line += caller_position(L);
+      break;
+    default:
+      line += "user.";
+      line.append(tag, tag_length);
+      break;
+  }
+  int argc = lua_gettop(L);
+  for (int i = 2; i <= argc; ++i) {
+    size_t length = 0;
+    const char* text = luaL_tolstring(L, i, &length);
+    line += '\t';
+    line.append(text, length);
+    lua_pop(L, 1);
+  }
+  logger.write_line(line);
+  return 0;
+}
+
+int log_trace(lua_State* L) { return write_log(L, LogLevel::Trace); }
+int log_debug(lua_State* L) { return write_log(L, LogLevel::Debug); }
+int log_info(lua_State* L) { return write_log(L, LogLevel::Info); }
+int log_warn(lua_State* L) { return write_log(L, LogLevel::Warn); }
+int log_error(lua_State* L) { return write_log(L, LogLevel::Error); }
+
+struct NamedLevel {
+  const char* name;
+  LogLevel level;
+};
+constexpr NamedLevel kLevels[] = {{"SILENT", LogLevel::Silent}, {"TRACE", LogLevel::Trace},
+                                  {"DEBUG", LogLevel::Debug},   {"INFO", LogLevel::Info},
+                                  {"WARN", LogLevel::Warn},     {"ERROR", LogLevel::Error},
+                                  {"FATAL", LogLevel::Error}};
+
+int log_set_level(lua_State* L) {
+  if (lua_isinteger(L, 1)) {
+    lua_Integer value = lua_tointeger(L, 1);
+    luaL_argcheck(L, value >= 0 && value <= 7, 1, "level must be 0..7");
+    // As on the firmware, 0 and the unused numbers above ERROR switch logging off.
+    Logger::instance().set_level(value == 0 || value > 4 ? LogLevel::Silent : static_cast<LogLevel>(value));
+    return 0;
+  }
+  if (lua_type(L, 1) != LUA_TSTRING) {
+    return luaL_argerror(L, 1, "level name (string) or number expected");
+  }
+  const char* name = lua_tostring(L, 1);
+  for (const auto& entry : kLevels) {
+    if (std::strcmp(entry.name, name) == 0) {
+      Logger::instance().set_level(entry.level);
+      return 0;
+    }
+  }
+  return luaL_argerror(L, 1, "unknown level (SILENT, DEBUG, INFO, WARN, ERROR)");
+}
+
+int log_get_level(lua_State* L) {
+  lua_pushinteger(L, static_cast<lua_Integer>(Logger::instance().level()));
+  return 1;
+}
+
+int log_style(lua_State* L) {
+  if (!lua_isnoneornil(L, 1)) {
+    lua_Integer style = luaL_checkinteger(L, 1);
+    luaL_argcheck(L, style >= 0 && style <= 2, 1, "style must be 0, 1 or 2");
+    Logger::instance().set_style(static_cast<int>(style));
+  }
+  lua_pushinteger(L, Logger::instance().style());
+  return 1;
+}
+
+}  // namespace
+
+void open_log(lua_State* L) {
+  const luaL_Reg functions[] = {{"trace", log_trace},       {"debug", log_debug},        {"info", log_info},
+                                {"warn", log_warn},         {"error", log_error},        {"fatal", log_error},
+                                {"setLevel", log_set_level}, {"getLevel", log_get_level}, {"style", log_style},
+                                {nullptr, nullptr}};
+  luaL_newlib(L, functions);
+  const std::pair<const char*, LogLevel> constants[] = {{"LOG_SILENT", LogLevel::Silent},
+                                                        {"LOG_DEBUG", LogLevel::Debug},
+                                                        {"LOG_INFO", LogLevel::Info},
+                                                        {"LOG_WARN", LogLevel::Warn},
+                                                        {"LOG_ERROR", LogLevel::Error}};
+  for (const auto& [name, level] : constants) {
+    lua_pushinteger(L, static_cast<lua_Integer>(level));
+    lua_setfield(L, -2, name);
+  }
+  lua_setglobal(L, "log");
+}
+
+}  // namespace luatnet::lua

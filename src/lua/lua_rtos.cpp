@@ -1,0 +1,152 @@
+// Lua bindings layer: `rtos` (timers and the message pump that sys.lua drives) and `mcu` (ticks).
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+
+#include "lua/lua_host.hpp"
+#include "lua/modules.hpp"
+
+namespace luatnet::lua {
+namespace {
+
+constexpr lua_Integer kMsgTimer = 1;
+constexpr lua_Integer kInfiniteTimeout = -1;
+const auto kStart = std::chrono::steady_clock::now();
+
+// Returns one message for sys.run: (MSG_TIMER, id, repeat) for timers; other kinds are delivered here
+// through the host's handlers and 0 is returned. Nothing (nil) means nothing more can happen, or stop.
+int rtos_receive(lua_State* L) {
+  auto& host = LuaHost::from(L);
+  lua_Integer timeout = luaL_optinteger(L, 1, kInfiniteTimeout);
+  auto deadline = host.deadline();
+  bool own_deadline = false;
+  if (timeout >= 0) {
+    auto mine = loop::EventLoop::Clock::now() + std::chrono::milliseconds(timeout);
+    if (!deadline || mine < *deadline) {
+      deadline = mine;
+      own_deadline = true;
+    }
+  }
+  auto next = host.loop().next(deadline);
+  switch (next.outcome) {
+    case loop::EventLoop::Outcome::Message:
+      if (next.message->kind == loop::MessageKind::Timer) {
+        lua_pushinteger(L, kMsgTimer);
+        lua_pushinteger(L, next.message->a);
+        lua_pushinteger(L, next.message->b);
+        return 3;
+      }
+      host.handle(L, *next.message);
+      lua_pushinteger(L, 0);
+      return 1;
+    case loop::EventLoop::Outcome::Deadline:
+      if (own_deadline) {
+        lua_pushinteger(L, 0);
+        return 1;
+      }
+      host.note_deadline_reached();
+      return 0;
+    case loop::EventLoop::Outcome::Idle:
+    case loop::EventLoop::Outcome::Stopped:
+      break;
+  }
+  return 0;
+}
+
+int rtos_timer_start(lua_State* L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  lua_Integer ms = luaL_checkinteger(L, 2);
+  lua_Integer repeat = luaL_optinteger(L, 3, 0);
+  LuaHost::from(L).loop().timers().start(id, ms, repeat != 0);
+  lua_pushinteger(L, 1);
+  return 1;
+}
+
+int rtos_timer_stop(lua_State* L) {
+  LuaHost::from(L).loop().timers().stop(luaL_checkinteger(L, 1));
+  return 0;
+}
+
+int rtos_reboot(lua_State* /*L*/) {
+  std::fflush(nullptr);
+  std::exit(0);
+}
+
+int rtos_bsp(lua_State* L) {
+  lua_pushliteral(L, "PC");
+  return 1;
+}
+
+int rtos_version(lua_State* L) {
+  lua_pushliteral(L, "V0001");
+  return 1;
+}
+
+int rtos_build_date(lua_State* L) {
+  lua_pushliteral(L, __DATE__);
+  return 1;
+}
+
+int rtos_firmware(lua_State* L) {
+  lua_pushliteral(L, "LuatOS-luatnet_V0001_PC");
+  return 1;
+}
+
+// meminfo("lua") -> total, used, peak of the Lua heap; meminfo("sys") -> the process's resident set.
+int rtos_meminfo(lua_State* L) {
+  static lua_Integer lua_peak = 0;
+  std::string_view kind = luaL_optstring(L, 1, "lua");
+  lua_Integer used = 0;
+  if (kind == "sys") {
+    std::ifstream statm("/proc/self/statm");
+    long pages_total = 0;
+    long pages_resident = 0;
+    statm >> pages_total >> pages_resident;
+    used = static_cast<lua_Integer>(pages_resident) * 4096;
+  } else {
+    used = static_cast<lua_Integer>(lua_gc(L, LUA_GCCOUNT, 0)) * 1024 + lua_gc(L, LUA_GCCOUNTB, 0);
+  }
+  lua_peak = std::max(lua_peak, used);
+  lua_pushinteger(L, lua_Integer{1} << 30);
+  lua_pushinteger(L, used);
+  lua_pushinteger(L, lua_peak);
+  return 3;
+}
+
+int mcu_ticks(lua_State* L) {
+  auto elapsed = std::chrono::steady_clock::now() - kStart;
+  lua_pushinteger(L, std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+  return 1;
+}
+
+int mcu_hz(lua_State* L) {
+  lua_pushinteger(L, 1000);
+  return 1;
+}
+
+int mcu_unique_id(lua_State* L) {
+  lua_pushliteral(L, "luatnet-pc");
+  return 1;
+}
+
+}  // namespace
+
+void open_rtos(lua_State* L) {
+  const luaL_Reg rtos[] = {{"receive", rtos_receive},       {"timer_start", rtos_timer_start},
+                           {"timer_stop", rtos_timer_stop}, {"reboot", rtos_reboot},
+                           {"bsp", rtos_bsp},               {"version", rtos_version},
+                           {"buildDate", rtos_build_date},  {"firmware", rtos_firmware},
+                           {"meminfo", rtos_meminfo},       {nullptr, nullptr}};
+  luaL_newlib(L, rtos);
+  lua_pushinteger(L, kMsgTimer);
+  lua_setfield(L, -2, "MSG_TIMER");
+  lua_pushinteger(L, kInfiniteTimeout);
+  lua_setfield(L, -2, "INF_TIMEOUT");
+  lua_setglobal(L, "rtos");
+
+  const luaL_Reg mcu[] = {{"ticks", mcu_ticks}, {"hz", mcu_hz}, {"unique_id", mcu_unique_id}, {nullptr, nullptr}};
+  luaL_newlib(L, mcu);
+  lua_setglobal(L, "mcu");
+}
+}  // namespace luatnet::lua

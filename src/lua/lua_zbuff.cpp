@@ -1,0 +1,570 @@
+// Lua bindings layer: the `zbuff` module over buffer::ZBuff, with the firmware's argument rules and returns.
+#include "lua/lua_zbuff.hpp"
+
+#include <bit>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "common/encoding.hpp"
+#include "lua/modules.hpp"
+
+namespace luatnet::lua {
+namespace {
+
+using buffer::ZBuff;
+
+// Larger requests get the documented nil, "memory not enough" instead of an allocator failure.
+constexpr lua_Integer kMaxLength = lua_Integer{512} * 1024 * 1024;
+
+enum Seek : lua_Integer { kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2 };
+
+std::string_view check_bytes(lua_State* L, int index) {
+  size_t length = 0;
+  const char* data = luaL_checklstring(L, index, &length);
+  return {data, length};
+}
+
+// Clamps an integer argument into [0, limit].
+size_t clamp_index(lua_Integer value, size_t limit) {
+  if (value < 0) return 0;
+  return static_cast<size_t>(value) > limit ? limit : static_cast<size_t>(value);
+}
+
+int zbuff_create(lua_State* L) {
+  if (lua_istable(L, 1)) {
+    return luaL_argerror(L, 1, "frame-buffer zbuffs (drawing) are not supported by luatnet");
+  }
+  lua_Integer length = luaL_checkinteger(L, 1);
+  if (length <= 0) {
+    return 0;
+  }
+  if (length > kMaxLength) {
+    lua_pushnil(L);
+    lua_pushstring(L, "memory not enough");
+    return 2;
+  }
+  if (!lua_isnoneornil(L, 2) && !lua_isinteger(L, 2) && lua_type(L, 2) != LUA_TSTRING) {
+    return luaL_argerror(L, 2, "fill byte (integer) or initial data (string) expected");
+  }
+  auto* buff = static_cast<ZBuff*>(lua_newuserdata(L, sizeof(ZBuff)));
+  new (buff) ZBuff(static_cast<size_t>(length),
+                   lua_isinteger(L, 2) ? static_cast<std::uint8_t>(lua_tointeger(L, 2) & 0xff) : 0);
+  luaL_setmetatable(L, kZBuffType);
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    buff->write_at_cursor(as_bytes(check_bytes(L, 2)));
+  }
+  return 1;
+}
+
+int zbuff_write(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  if (lua_isinteger(L, 2)) {
+    lua_Integer written = 0;
+    for (int i = 2; lua_isinteger(L, i) && buff->used() < buff->length(); ++i, ++written) {
+      auto byte = static_cast<std::uint8_t>(lua_tointeger(L, i) & 0xff);
+      buff->write_at_cursor({&byte, 1});
+    }
+    lua_pushinteger(L, written);
+    return 1;
+  }
+  if (lua_type(L, 2) != LUA_TSTRING && lua_type(L, 2) != LUA_TNUMBER) {
+    return luaL_argerror(L, 2, "string or byte values expected");
+  }
+  lua_pushinteger(L, static_cast<lua_Integer>(buff->write_at_cursor(as_bytes(check_bytes(L, 2)))));
+  return 1;
+}
+
+int zbuff_read(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer wanted = luaL_optinteger(L, 2, 1);
+  size_t count = clamp_index(wanted, buff->length() - buff->used());
+  auto text = buff->text(buff->used(), count);
+  lua_pushlstring(L, text.data(), text.size());
+  buff->set_used(buff->used() + count);
+  return 1;
+}
+
+int zbuff_clear(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  buff->fill(0, buff->length(), static_cast<std::uint8_t>(luaL_optinteger(L, 2, 0) & 0xff));
+  return 0;
+}
+
+int zbuff_seek(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer offset = luaL_checkinteger(L, 2);
+  lua_Integer whence = luaL_optinteger(L, 3, kSeekSet);
+  switch (whence) {
+    case kSeekSet:
+      break;
+    case kSeekCur:
+      offset += static_cast<lua_Integer>(buff->used());
+      break;
+    case kSeekEnd:
+      offset += static_cast<lua_Integer>(buff->length());
+      break;
+    default:
+      return luaL_argerror(L, 3, "zbuff.SEEK_SET, SEEK_CUR or SEEK_END expected");
+  }
+  buff->set_used(clamp_index(offset, buff->length()));
+  lua_pushinteger(L, static_cast<lua_Integer>(buff->used()));
+  return 1;
+}
+
+// pack/unpack: the lpack-style format the firmware accepts (A f d n c b h H i I l L, < > =, counts).
+struct FormatItem {
+  char code;
+  size_t count;
+};
+
+bool read_item(const char*& format, FormatItem& item) {
+  if (*format == '\0') return false;
+  item.code = *format++;
+  item.count = 0;
+  bool has_count = false;
+  while (*format >= '0' && *format <= '9') {
+    has_count = true;
+    item.count = item.count * 10 + static_cast<size_t>(*format++ - '0');
+  }
+  if (!has_count) item.count = 1;
+  return true;
+}
+
+size_t scalar_size(char code) {
+  switch (code) {
+    case 'c': case 'b': return 1;
+    case 'h': case 'H': return 2;
+    case 'i': case 'I': case 'f': return 4;
+    case 'l': case 'L': case 'd': case 'n': return 8;
+    default: return 0;
+  }
+}
+
+void order_bytes(std::uint8_t* bytes, size_t size, bool big_endian) {
+  if (big_endian == (std::endian::native == std::endian::big)) return;
+  for (size_t i = 0; i < size / 2; ++i) std::swap(bytes[i], bytes[size - 1 - i]);
+}
+
+int zbuff_pack(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  const char* format = luaL_checkstring(L, 2);
+  int arg = 3;
+  bool big_endian = std::endian::native == std::endian::big;
+  lua_Integer written = 0;
+  FormatItem item{};
+  while (read_item(format, item) && buff->used() < buff->length()) {
+    if (item.code == '<' || item.code == '>' || item.code == '=') {
+      big_endian = item.code == '>' || (item.code == '=' && std::endian::native == std::endian::big);
+      continue;
+    }
+    if (item.code == ' ' || item.code == ',') continue;
+    for (size_t n = 0; n < item.count && buff->used() < buff->length(); ++n) {
+      if (item.code == 'A') {
+        written += static_cast<lua_Integer>(buff->write_at_cursor(as_bytes(check_bytes(L, arg++))));
+        continue;
+      }
+      size_t size = scalar_size(item.code);
+      if (size == 0) {
+        return luaL_argerror(L, 2, (std::string("bad format code '") + item.code + "'").c_str());
+      }
+      std::uint8_t bytes[8];
+      if (item.code == 'f') {
+        auto value = static_cast<float>(luaL_checknumber(L, arg++));
+        std::memcpy(bytes, &value, size);
+      } else if (item.code == 'd' || item.code == 'n') {
+        double value = luaL_checknumber(L, arg++);
+        std::memcpy(bytes, &value, size);
+      } else {
+        auto value = static_cast<std::uint64_t>(luaL_checkinteger(L, arg++));
+        std::memcpy(bytes, &value, size);  // little-endian host: the low bytes come first
+        if constexpr (std::endian::native == std::endian::big) order_bytes(bytes, size, false);
+      }
+      order_bytes(bytes, size, big_endian);
+      written += static_cast<lua_Integer>(buff->write_at_cursor({bytes, size}));
+    }
+  }
+  lua_pushinteger(L, written);
+  return 1;
+}
+
+void push_scalar(lua_State* L, char code, std::uint8_t* bytes, size_t size, bool big_endian) {
+  order_bytes(bytes, size, big_endian);
+  switch (code) {
+    case 'f': { float v; std::memcpy(&v, bytes, 4); lua_pushnumber(L, v); return; }
+    case 'd': case 'n': { double v; std::memcpy(&v, bytes, 8); lua_pushnumber(L, v); return; }
+    case 'c': { std::int8_t v; std::memcpy(&v, bytes, 1); lua_pushinteger(L, v); return; }
+    case 'b': lua_pushinteger(L, bytes[0]); return;
+    case 'h': { std::int16_t v; std::memcpy(&v, bytes, 2); lua_pushinteger(L, v); return; }
+    case 'H': { std::uint16_t v; std::memcpy(&v, bytes, 2); lua_pushinteger(L, v); return; }
+    case 'i': { std::int32_t v; std::memcpy(&v, bytes, 4); lua_pushinteger(L, v); return; }
+    case 'I': { std::uint32_t v; std::memcpy(&v, bytes, 4); lua_pushinteger(L, v); return; }
+    default: { std::int64_t v; std::memcpy(&v, bytes, 8); lua_pushinteger(L, static_cast<lua_Integer>(v)); }
+  }
+}
+
+int zbuff_unpack(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  const char* format = luaL_checkstring(L, 2);
+  bool big_endian = std::endian::native == std::endian::big;
+  size_t start = buff->used();
+  size_t position = start;
+  int results = 0;
+  lua_pushnil(L);  // replaced by the byte count
+  int count_slot = lua_gettop(L);
+  FormatItem item{};
+  bool done = false;
+  while (!done && read_item(format, item)) {
+    if (item.code == '<' || item.code == '>' || item.code == '=') {
+      big_endian = item.code == '>' || (item.code == '=' && std::endian::native == std::endian::big);
+      continue;
+    }
+    if (item.code == ' ' || item.code == ',') continue;
+    luaL_checkstack(L, 2, "too many results to unpack");
+    if (item.code == 'A') {
+      if (position + item.count > buff->length()) break;
+      auto text = buff->text(position, item.count);
+      lua_pushlstring(L, text.data(), text.size());
+      position += item.count;
+      ++results;
+      continue;
+    }
+    size_t size = scalar_size(item.code);
+    if (size == 0) {
+      return luaL_argerror(L, 2, (std::string("bad format code '") + item.code + "'").c_str());
+    }
+    for (size_t n = 0; n < item.count; ++n) {
+      if (position + size > buff->length()) {
+        done = true;
+        break;
+      }
+      luaL_checkstack(L, 2, "too many results to unpack");
+      std::uint8_t bytes[8];
+      std::memcpy(bytes, buff->data() + position, size);
+      push_scalar(L, item.code, bytes, size, big_endian);
+      position += size;
+      ++results;
+    }
+  }
+  buff->set_used(position);
+  lua_pushinteger(L, static_cast<lua_Integer>(position - start));
+  lua_replace(L, count_slot);
+  return results + 1;
+}
+
+// readU8..readF64 / writeU8..writeF64: native byte order at the cursor, as the firmware.
+template <typename T>
+int read_typed(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  if (buff->length() - buff->used() < sizeof(T)) return 0;
+  T value;
+  std::memcpy(&value, buff->data() + buff->used(), sizeof(T));
+  buff->set_used(buff->used() + sizeof(T));
+  if constexpr (std::is_floating_point_v<T>) {
+    lua_pushnumber(L, static_cast<lua_Number>(value));
+  } else {
+    lua_pushinteger(L, static_cast<lua_Integer>(value));
+  }
+  return 1;
+}
+
+template <typename T>
+int write_typed(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  T value;
+  if constexpr (std::is_floating_point_v<T>) {
+    value = static_cast<T>(luaL_checknumber(L, 2));
+  } else {
+    value = static_cast<T>(luaL_checkinteger(L, 2));
+  }
+  if (buff->length() - buff->used() < sizeof(T)) {
+    lua_pushinteger(L, 0);
+    return 1;
+  }
+  buff->write_at_cursor({reinterpret_cast<const std::uint8_t*>(&value), sizeof(T)});
+  lua_pushinteger(L, sizeof(T));
+  return 1;
+}
+
+int zbuff_to_str(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  size_t start = clamp_index(luaL_optinteger(L, 2, 0), buff->length());
+  lua_Integer length = luaL_optinteger(L, 3, static_cast<lua_Integer>(buff->length()));
+  if (length < 0) {
+    lua_pushliteral(L, "");
+    return 1;
+  }
+  auto text = buff->text(start, static_cast<size_t>(length));
+  lua_pushlstring(L, text.data(), text.size());
+  return 1;
+}
+
+int zbuff_len(lua_State* L) {
+  lua_pushinteger(L, static_cast<lua_Integer>(check_zbuff(L, 1)->length()));
+  return 1;
+}
+
+int zbuff_free(lua_State* L) {
+  check_zbuff(L, 1)->release();
+  return 0;
+}
+
+int zbuff_gc(lua_State* L) {
+  check_zbuff(L, 1)->~ZBuff();
+  return 0;
+}
+
+int zbuff_resize(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer length = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, length >= 0 && length <= kMaxLength, 2, "size out of range");
+  buff->resize(static_cast<size_t>(length));
+  return 0;
+}
+
+int zbuff_copy(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer offset = lua_isnoneornil(L, 2) ? static_cast<lua_Integer>(buff->used()) : luaL_checkinteger(L, 2);
+  if (offset < 0) {
+    offset += static_cast<lua_Integer>(buff->used());
+    if (offset < 0) {
+      lua_pushinteger(L, 0);
+      return 1;
+    }
+  }
+  if (offset > kMaxLength) return luaL_argerror(L, 2, "start out of range");
+  auto at = static_cast<size_t>(offset);
+  if (lua_isinteger(L, 3)) {
+    std::string bytes;
+    for (int i = 3; lua_isinteger(L, i); ++i) bytes += static_cast<char>(lua_tointeger(L, i) & 0xff);
+    lua_pushinteger(L, static_cast<lua_Integer>(buff->copy_in(at, as_bytes(bytes))));
+    return 1;
+  }
+  if (lua_type(L, 3) == LUA_TSTRING) {
+    auto bytes = check_bytes(L, 3);
+    if (at + bytes.size() > static_cast<size_t>(kMaxLength)) return luaL_argerror(L, 3, "result too large");
+    lua_pushinteger(L, static_cast<lua_Integer>(buff->copy_in(at, as_bytes(bytes))));
+    return 1;
+  }
+  if (ZBuff* source = test_zbuff(L, 3)) {
+    lua_Integer start = luaL_optinteger(L, 4, 0);
+    lua_Integer length = luaL_optinteger(L, 5, static_cast<lua_Integer>(source->used()));
+    if (start < 0 || static_cast<size_t>(start) > source->length() || length < 0 ||
+        static_cast<size_t>(length) > source->length() - static_cast<size_t>(start) ||
+        at + static_cast<size_t>(length) > static_cast<size_t>(kMaxLength)) {
+      lua_pushinteger(L, 0);
+      return 1;
+    }
+    // Copy through a temporary: source may be this very buffer, which copy_in may reallocate.
+    auto view = source->view(static_cast<size_t>(start), static_cast<size_t>(length));
+    std::string bytes(reinterpret_cast<const char*>(view.data()), view.size());
+    lua_pushinteger(L, static_cast<lua_Integer>(buff->copy_in(at, as_bytes(bytes))));
+    return 1;
+  }
+  return luaL_argerror(L, 3, "string, zbuff or byte values expected");
+}
+
+int zbuff_used(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  if (!lua_isnoneornil(L, 2)) {
+    buff->set_used(clamp_index(luaL_checkinteger(L, 2), buff->length()));
+  }
+  lua_pushinteger(L, static_cast<lua_Integer>(buff->used()));
+  return 1;
+}
+
+int zbuff_del(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer start = luaL_optinteger(L, 2, 0);
+  if (start < 0) start += static_cast<lua_Integer>(buff->used());
+  lua_Integer length = luaL_optinteger(L, 3, static_cast<lua_Integer>(buff->used()));
+  if (start < 0 || length <= 0) return 0;
+  buff->erase_used(static_cast<size_t>(start), static_cast<size_t>(length));
+  return 0;
+}
+
+std::uint64_t load_unsigned(const std::uint8_t* p, size_t size, bool big_endian) {
+  std::uint64_t value = 0;
+  for (size_t i = 0; i < size; ++i) {
+    value |= std::uint64_t{p[big_endian ? size - 1 - i : i]} << (8 * i);
+  }
+  return value;
+}
+
+int zbuff_query(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  auto used = static_cast<lua_Integer>(buff->used());
+  lua_Integer start = luaL_optinteger(L, 2, 0);
+  if (start < 0) start += used;
+  if (start < 0) return lua_pushnil(L), 1;
+  if (start > used) start = used;
+  lua_Integer length = luaL_optinteger(L, 3, used);
+  if (length < 0 || start + length > used) length = used - start;
+  if (length == 0) return lua_pushnil(L), 1;
+  const std::uint8_t* p = buff->data() + start;
+  auto size = static_cast<size_t>(length);
+  if (lua_isboolean(L, 4) && (size == 1 || size == 2 || size == 4 || size == 8)) {
+    bool big_endian = lua_toboolean(L, 4) != 0;
+    bool is_signed = lua_toboolean(L, 5) != 0;
+    bool is_float = lua_toboolean(L, 6) != 0;
+    std::uint64_t raw = load_unsigned(p, size, big_endian);
+    if (is_float && size == 4) {
+      float v;
+      auto bits = static_cast<std::uint32_t>(raw);
+      std::memcpy(&v, &bits, 4);
+      lua_pushnumber(L, v);
+    } else if (is_float && size == 8) {
+      double v;
+      std::memcpy(&v, &raw, 8);
+      lua_pushnumber(L, v);
+    } else if (is_signed && size < 8) {
+      std::uint64_t sign = std::uint64_t{1} << (size * 8 - 1);
+      lua_pushinteger(L, static_cast<lua_Integer>((raw ^ sign) - sign));
+    } else if (size == 4 && !is_signed) {
+      // The firmware returns 4-byte values through a signed 32-bit integer.
+      lua_pushinteger(L, static_cast<std::int32_t>(raw));
+    } else {
+      lua_pushinteger(L, static_cast<lua_Integer>(raw));
+    }
+    return 1;
+  }
+  lua_pushlstring(L, reinterpret_cast<const char*>(p), size);
+  return 1;
+}
+
+int zbuff_set(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer start = luaL_optinteger(L, 2, 0);
+  lua_Integer value = luaL_optinteger(L, 3, 0);
+  lua_Integer length = luaL_optinteger(L, 4, static_cast<lua_Integer>(buff->length()));
+  if (start < 0 || static_cast<size_t>(start) >= buff->length() || length < 0) return 0;
+  buff->fill(static_cast<size_t>(start), static_cast<size_t>(length), static_cast<std::uint8_t>(value & 0xff));
+  return 0;
+}
+
+int zbuff_is_equal(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer start = luaL_optinteger(L, 2, 0);
+  ZBuff* other = check_zbuff(L, 3);
+  lua_Integer other_start = luaL_optinteger(L, 4, 0);
+  lua_Integer length = luaL_optinteger(L, 5, 1);
+  if (start < 0 || other_start < 0 || length < 0 ||
+      static_cast<size_t>(start) + static_cast<size_t>(length) > buff->length() ||
+      static_cast<size_t>(other_start) + static_cast<size_t>(length) > other->length()) {
+    lua_pushboolean(L, 0);
+    lua_pushinteger(L, 0);
+    return 2;
+  }
+  const std::uint8_t* a = buff->data() + start;
+  const std::uint8_t* b = other->data() + other_start;
+  for (lua_Integer i = 0; i < length; ++i) {
+    if (a[i] != b[i]) {
+      lua_pushboolean(L, 0);
+      lua_pushinteger(L, i + 1);
+      return 2;
+    }
+  }
+  lua_pushboolean(L, 1);
+  lua_pushinteger(L, 0);
+  return 2;
+}
+
+int zbuff_to_base64(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  ZBuff* target = check_zbuff(L, 2);
+  std::string encoded = base64_encode(buff->used_view());
+  if (encoded.size() > target->length()) {
+    lua_pushinteger(L, 0);
+    return 1;
+  }
+  std::memcpy(target->data(), encoded.data(), encoded.size());
+  target->set_used(encoded.size());
+  lua_pushinteger(L, static_cast<lua_Integer>(encoded.size()));
+  return 1;
+}
+
+const luaL_Reg kMethods[] = {
+    {"write", zbuff_write},           {"read", zbuff_read},         {"clear", zbuff_clear},
+    {"seek", zbuff_seek},             {"pack", zbuff_pack},         {"unpack", zbuff_unpack},
+    {"readI8", read_typed<std::int8_t>},     {"readU8", read_typed<std::uint8_t>},
+    {"readI16", read_typed<std::int16_t>},   {"readU16", read_typed<std::uint16_t>},
+    {"readI32", read_typed<std::int32_t>},   {"readU32", read_typed<std::uint32_t>},
+    {"readI64", read_typed<std::int64_t>},   {"readU64", read_typed<std::uint64_t>},
+    {"readF32", read_typed<float>},          {"readF64", read_typed<double>},
+    {"writeI8", write_typed<std::int8_t>},   {"writeU8", write_typed<std::uint8_t>},
+    {"writeI16", write_typed<std::int16_t>}, {"writeU16", write_typed<std::uint16_t>},
+    {"writeI32", write_typed<std::int32_t>}, {"writeU32", write_typed<std::uint32_t>},
+    {"writeI64", write_typed<std::int64_t>}, {"writeU64", write_typed<std::uint64_t>},
+    {"writeF32", write_typed<float>},        {"writeF64", write_typed<double>},
+    {"toStr", zbuff_to_str},          {"len", zbuff_len},           {"free", zbuff_free},
+    {"copy", zbuff_copy},             {"set", zbuff_set},           {"query", zbuff_query},
+    {"del", zbuff_del},               {"resize", zbuff_resize},     {"reSize", zbuff_resize},
+    {"used", zbuff_used},             {"isEqual", zbuff_is_equal},  {"toBase64", zbuff_to_base64},
+    {nullptr, nullptr}};
+
+int zbuff_index(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  if (lua_isinteger(L, 2)) {
+    lua_Integer at = lua_tointeger(L, 2);
+    if (at < 0 || static_cast<size_t>(at) >= buff->length()) return 0;
+    lua_pushinteger(L, buff->data()[at]);
+    return 1;
+  }
+  if (lua_type(L, 2) != LUA_TSTRING) return 0;
+  lua_getfield(L, lua_upvalueindex(1), lua_tostring(L, 2));
+  return 1;
+}
+
+int zbuff_newindex(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_Integer at = luaL_checkinteger(L, 2);
+  lua_Integer value = luaL_checkinteger(L, 3);
+  if (at >= 0 && static_cast<size_t>(at) < buff->length()) {
+    buff->data()[at] = static_cast<std::uint8_t>(value & 0xff);
+  }
+  return 0;
+}
+
+int zbuff_tostring(lua_State* L) {
+  ZBuff* buff = check_zbuff(L, 1);
+  lua_pushfstring(L, "ZBUFF*: %p (len %d, used %d)", static_cast<void*>(buff),
+                  static_cast<int>(buff->length()), static_cast<int>(buff->used()));
+  return 1;
+}
+
+}  // namespace
+
+ZBuff* test_zbuff(lua_State* L, int index) { return static_cast<ZBuff*>(luaL_testudata(L, index, kZBuffType)); }
+
+ZBuff* check_zbuff(lua_State* L, int index) { return static_cast<ZBuff*>(luaL_checkudata(L, index, kZBuffType)); }
+
+void open_zbuff(lua_State* L) {
+  luaL_newmetatable(L, kZBuffType);
+  lua_newtable(L);
+  luaL_setfuncs(L, kMethods, 0);
+  lua_pushcclosure(L, zbuff_index, 1);
+  lua_setfield(L, -2, "__index");
+  const luaL_Reg metamethods[] = {{"__newindex", zbuff_newindex},
+                                  {"__len", zbuff_len},
+                                  {"__gc", zbuff_gc},
+                                  {"__tostring", zbuff_tostring},
+                                  {nullptr, nullptr}};
+  luaL_setfuncs(L, metamethods, 0);
+  // Hide the metatable so a script cannot call __gc twice on the same buffer.
+  lua_pushstring(L, kZBuffType);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+
+  const luaL_Reg functions[] = {{"create", zbuff_create}, {nullptr, nullptr}};
+  luaL_newlib(L, functions);
+  const std::pair<const char*, lua_Integer> constants[] = {
+      {"SEEK_SET", kSeekSet}, {"SEEK_CUR", kSeekCur}, {"SEEK_END", kSeekEnd},
+      {"HEAP_AUTO", 0},       {"HEAP_SRAM", 1},       {"HEAP_PSRAM", 2}};
+  for (const auto& [name, value] : constants) {
+    lua_pushinteger(L, value);
+    lua_setfield(L, -2, name);
+  }
+  lua_setglobal(L, "zbuff");
+}
+
+}  // namespace luatnet::lua

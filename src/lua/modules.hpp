@@ -1,0 +1,20 @@
+// Lua bindings layer: one opener per module that luatnet puts into the VM.
+#pragma once
+
+#include <lua.hpp>
+
+namespace luatnet::lua {
+
+void open_log(lua_State* L);
+void open_zbuff(lua_State* L);
+void open_rtos(lua_State* L);  // rtos and mcu
+void open_json(lua_State* L);
+void open_crypto(lua_State* L);  // crypto and the string helpers built on it
+void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the luatnet.host helpers
+
+// Shared argument helper: an optional integer argument that must be an integer when present.
+inline lua_Integer opt_integer(lua_State* L, int index, lua_Integer fallback) {
+  return lua_isnoneornil(L, index) ? fallback : luaL_checkinteger(L, index);
+}
+
+}  // namespace luatnet::lua

@@ -1,0 +1,364 @@
+-- sys: the LuatOS task scheduler as luatnet provides it. Tasks are coroutines; timers and messages come
+-- from the host through rtos.receive; publish/subscribe queues messages and dispatches them in order.
+-- Written for luatnet from the documented behaviour of the firmware's sys and sysplus.
+local host = require "luatnet.host"
+local rtos = rtos
+local unpack, pack = table.unpack, table.pack
+
+local sys = {}
+
+-- Timer ids below WAIT_TIMER_LIMIT wake a waiting task; ids above it run a callback (as on the device).
+local WAIT_TIMER_LIMIT = 0x1FFFFF
+local CALLBACK_TIMER_LIMIT = 0x7FFFFF
+local lastWaitId, lastCallbackId = 0, WAIT_TIMER_LIMIT
+local timerTargets = {} -- id -> coroutine (wait) or function (callback)
+local timerArgs = {}    -- id -> packed callback arguments
+
+local function argError(fname, index, expected, value)
+    error(string.format("bad argument #%d to '%s' (%s expected, got %s)", index, fname, expected,
+        type(value)), 3)
+end
+
+local function checkNumber(fname, index, value)
+    if math.type(value) == nil then argError(fname, index, "number", value) end
+end
+
+local function checkFunction(fname, index, value)
+    if type(value) ~= "function" then argError(fname, index, "function", value) end
+end
+
+local function reportError(err)
+    host.task_error(err)
+end
+
+-- Resumes a task; a task that fails is reported with its traceback and the others go on.
+function sys.coresume(co, ...)
+    local results = pack(coroutine.resume(co, ...))
+    if not results[1] then
+        reportError(debug.traceback(co, tostring(results[2])))
+    end
+    return unpack(results, 1, results.n)
+end
+
+local function protectedCall(fn, ...)
+    local ok, err = xpcall(fn, debug.traceback, ...)
+    if not ok then reportError(err) end
+end
+
+function sys.check_task()
+    local co, isMain = coroutine.running()
+    if isMain then
+        error("sys: this call waits, so it must run inside a task (sys.taskInit), not in the main chunk", 3)
+    end
+    return co
+end
+
+local function nextFreeId(last, low, high)
+    repeat
+        last = last >= high and low + 1 or last + 1
+    until timerTargets[last] == nil
+    return last
+end
+
+function sys.wait(ms)
+    checkNumber("wait", 1, ms)
+    local co = sys.check_task()
+    lastWaitId = nextFreeId(lastWaitId, 0, WAIT_TIMER_LIMIT - 1)
+    local id = lastWaitId
+    timerTargets[id] = co
+    rtos.timer_start(id, ms)
+    local woken = pack(coroutine.yield())
+    if woken.n ~= 0 then
+        -- Woken by a message before the timer fired (waitUntil): the timer is no longer wanted.
+        rtos.timer_stop(id)
+        timerTargets[id] = nil
+        return unpack(woken, 1, woken.n)
+    end
+end
+
+function sys.taskInit(fn, ...)
+    checkFunction("taskInit", 1, fn)
+    local co = coroutine.create(fn)
+    sys.coresume(co, ...)
+    return co
+end
+
+------------------------------------------------------------------------ timers
+
+local function sameArgs(args, stored)
+    if stored == nil then return args.n == 0 end
+    if args.n ~= stored.n then return false end
+    for i = 1, args.n do
+        if args[i] ~= stored[i] then return false end
+    end
+    return true
+end
+
+local function dropTimer(id)
+    timerTargets[id], timerArgs[id] = nil, nil
+    rtos.timer_stop(id)
+end
+
+function sys.timerStop(target, ...)
+    if math.type(target) ~= nil then
+        dropTimer(target)
+        return
+    end
+    local args = pack(...)
+    for id, fn in pairs(timerTargets) do
+        if fn == target and sameArgs(args, timerArgs[id]) then
+            dropTimer(id)
+            return
+        end
+    end
+end
+
+function sys.timerStopAll(fn)
+    for id, target in pairs(timerTargets) do
+        if target == fn then dropTimer(id) end
+    end
+end
+
+function sys.timerAdvStart(fn, ms, repeating, ...)
+    checkFunction("timerStart", 1, fn)
+    checkNumber("timerStart", 2, ms)
+    -- A function with the same arguments names the same timer: starting it again restarts it.
+    sys.timerStop(fn, ...)
+    lastCallbackId = nextFreeId(lastCallbackId, WAIT_TIMER_LIMIT, CALLBACK_TIMER_LIMIT)
+    local id = lastCallbackId
+    timerTargets[id] = fn
+    local args = pack(...)
+    if args.n > 0 then timerArgs[id] = args end
+    rtos.timer_start(id, ms, repeating)
+    return id
+end
+
+function sys.timerStart(fn, ms, ...)
+    return sys.timerAdvStart(fn, ms, 0, ...)
+end
+
+function sys.timerLoopStart(fn, ms, ...)
+    return sys.timerAdvStart(fn, ms, -1, ...)
+end
+
+function sys.timerIsActive(target, ...)
+    if math.type(target) ~= nil then
+        return timerTargets[target] ~= nil
+    end
+    local args = pack(...)
+    for id, fn in pairs(timerTargets) do
+        if fn == target and sameArgs(args, timerArgs[id]) then return true end
+    end
+    return false
+end
+
+local function onTimer(id, repeating)
+    local target = timerTargets[id]
+    if target == nil then return end
+    if id < WAIT_TIMER_LIMIT then
+        timerTargets[id] = nil
+        sys.coresume(target)
+        return
+    end
+    local args = timerArgs[id]
+    if not repeating then timerTargets[id], timerArgs[id] = nil, nil end
+    if args then
+        protectedCall(target, unpack(args, 1, args.n))
+    else
+        protectedCall(target)
+    end
+end
+
+------------------------------------------------------------------------ publish / subscribe
+
+local subscribers = {} -- topic -> array of functions or coroutines, in subscription order
+local queue, queueHead, queueTail = {}, 1, 0
+
+function sys.subscribe(topic, callback)
+    if type(topic) == "table" then
+        for _, each in pairs(topic) do sys.subscribe(each, callback) end
+        return
+    end
+    if type(callback) ~= "function" and type(callback) ~= "thread" then
+        argError("subscribe", 2, "function or thread", callback)
+    end
+    local list = subscribers[topic]
+    if list == nil then
+        list = {}
+        subscribers[topic] = list
+    end
+    for _, existing in ipairs(list) do
+        if existing == callback then return end
+    end
+    list[#list + 1] = callback
+end
+
+function sys.unsubscribe(topic, callback)
+    if type(topic) == "table" then
+        for _, each in pairs(topic) do sys.unsubscribe(each, callback) end
+        return
+    end
+    local list = subscribers[topic]
+    if list == nil then return end
+    for i, existing in ipairs(list) do
+        if existing == callback then
+            table.remove(list, i)
+            break
+        end
+    end
+    if #list == 0 then subscribers[topic] = nil end
+end
+
+function sys.publish(...)
+    queueTail = queueTail + 1
+    queue[queueTail] = pack(...)
+end
+
+local function dispatch()
+    while queueHead <= queueTail do
+        local message = queue[queueHead]
+        queue[queueHead] = nil
+        queueHead = queueHead + 1
+        local list = subscribers[message[1]]
+        if list then
+            -- A snapshot: callbacks may subscribe or unsubscribe while we deliver.
+            local snapshot = table.move(list, 1, #list, 1, {})
+            for _, callback in ipairs(snapshot) do
+                if type(callback) == "function" then
+                    protectedCall(callback, unpack(message, 2, message.n))
+                else
+                    sys.coresume(callback, unpack(message, 1, message.n))
+                end
+            end
+        end
+    end
+    queue, queueHead, queueTail = {}, 1, 0
+end
+
+function sys.waitUntil(topic, ms)
+    local co = sys.check_task()
+    sys.subscribe(topic, co)
+    local message = ms and pack(sys.wait(ms)) or pack(coroutine.yield())
+    sys.unsubscribe(topic, co)
+    return message[1] ~= nil, unpack(message, 2, message.n)
+end
+
+function sys.waitUntilMsg(topic)
+    local co = sys.check_task()
+    sys.subscribe(topic, co)
+    local message = pack(coroutine.yield())
+    sys.unsubscribe(topic, co)
+    return unpack(message, 2, message.n)
+end
+
+function sys.waitUntilExt(topic, ms)
+    local co = sys.check_task()
+    sys.subscribe(topic, co)
+    local message = ms and pack(sys.wait(ms)) or pack(coroutine.yield())
+    sys.unsubscribe(topic, co)
+    if message[1] ~= nil then return unpack(message, 1, message.n) end
+    return false
+end
+
+------------------------------------------------------------------------ the scheduler loop
+
+-- One round: deliver queued publications, then take one message from the host.
+-- Returns false once the host says nothing more can happen (or the run was stopped).
+function sys.safeRun()
+    dispatch()
+    local msg, param, extra = rtos.receive(rtos.INF_TIMEOUT)
+    if msg == nil then return false end
+    if msg == rtos.MSG_TIMER then onTimer(param, extra ~= 0) end
+    return true
+end
+
+function sys.run()
+    while sys.safeRun() do end
+end
+
+------------------------------------------------------------------------ named tasks with mailboxes
+
+local tasks = {} -- taskName -> { queue = {}, timedOut = bool, cb = function or nil }
+
+function sys.taskInitEx(fn, taskName, cbFun, ...)
+    if taskName == nil then
+        log.error("sys", "taskInitEx needs a taskName", debug.traceback())
+        return
+    end
+    tasks[taskName] = { queue = {}, timedOut = false, cb = cbFun }
+    return sys.taskInit(fn, ...)
+end
+
+function sys.taskDel(taskName)
+    tasks[taskName] = nil
+end
+
+local function mailboxTimeout(taskName)
+    local task = tasks[taskName]
+    if task then
+        task.timedOut = true
+        sys.publish(taskName)
+    end
+end
+
+-- Takes the first queued message matching target; others go to the task's callback (or are dropped).
+local function takeMatching(task, target)
+    while #task.queue > 0 do
+        local message = table.remove(task.queue, 1)
+        if target == nil or message[1] == target then return message end
+        if type(task.cb) == "function" then task.cb(message) end
+    end
+end
+
+function sys.waitMsg(taskName, target, ms)
+    local task = tasks[taskName]
+    if task == nil then
+        log.error("sys", "waitMsg needs a task started with sys.taskInitEx", tostring(taskName))
+        return false
+    end
+    local message = takeMatching(task, target)
+    if message then return message end
+    local co = sys.check_task()
+    sys.subscribe(taskName, co)
+    sys.timerStop(mailboxTimeout, taskName)
+    if ms and ms ~= 0 then sys.timerStart(mailboxTimeout, ms, taskName) end
+    task.timedOut = false
+    while message == nil and not task.timedOut do
+        coroutine.yield()
+        message = takeMatching(task, target)
+    end
+    task.timedOut = false
+    sys.timerStop(mailboxTimeout, taskName)
+    sys.unsubscribe(taskName, co)
+    return message
+end
+
+function sys.sendMsg(taskName, param1, param2, param3, param4)
+    local task = tasks[taskName]
+    if task == nil then return false end
+    task.queue[#task.queue + 1] = { param1, param2, param3, param4 }
+    sys.publish(taskName)
+    return true
+end
+
+function sys.cleanMsg(taskName)
+    local task = tasks[taskName]
+    if task == nil then return false end
+    task.queue = {}
+    return true
+end
+
+function sys.taskCB(taskName, message)
+    local task = tasks[taskName]
+    if task and type(task.cb) == "function" then
+        task.cb(message)
+        return
+    end
+    log.error(tostring(taskName), "no callback for this task")
+end
+
+_G.sys_pub = sys.publish
+_G.sys_send = sys.sendMsg
+_G.sys_wait = sys.waitMsg
+
+return sys

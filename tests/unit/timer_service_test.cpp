@@ -1,0 +1,68 @@
+#include "loop/timer_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include "loop/event_loop.hpp"
+
+namespace luatnet::loop {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+TEST(TimerService, OneShotFiresOnceAfterItsDelay) {
+  EventLoop loop;
+  auto started = Clock::now();
+  loop.timers().start(42, 30, false);
+  EXPECT_TRUE(loop.timers().active(42));
+  auto next = loop.next(std::nullopt);
+  ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
+  EXPECT_EQ(next.message->kind, MessageKind::Timer);
+  EXPECT_EQ(next.message->a, 42);
+  EXPECT_EQ(next.message->b, 0);
+  EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(30));
+  EXPECT_FALSE(loop.timers().active(42));
+  EXPECT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::Idle);
+}
+
+TEST(TimerService, EarlierDeadlineFiresFirst) {
+  EventLoop loop;
+  loop.timers().start(1, 60, false);
+  loop.timers().start(2, 20, false);
+  EXPECT_EQ(loop.next(std::nullopt).message->a, 2);
+  EXPECT_EQ(loop.next(std::nullopt).message->a, 1);
+}
+
+TEST(TimerService, RepeatingTimerFiresUntilStopped) {
+  EventLoop loop;
+  loop.timers().start(5, 5, true);
+  for (int i = 0; i < 3; ++i) {
+    auto next = loop.next(std::nullopt);
+    ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
+    EXPECT_EQ(next.message->a, 5);
+    EXPECT_EQ(next.message->b, 1);
+  }
+  loop.timers().stop(5);
+  EXPECT_EQ(loop.timers().count(), 0U);
+  EXPECT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::Idle);
+}
+
+TEST(TimerService, StopDropsAFiringAlreadyQueued) {
+  EventLoop loop;
+  loop.timers().start(9, 0, false);
+  loop.io().run_one();  // the expiry is now on the bus
+  ASSERT_EQ(loop.bus().size(), 1U);
+  loop.timers().start(10, 0, true);
+  loop.timers().stop(9);
+  loop.timers().stop(10);
+  EXPECT_TRUE(loop.bus().empty());
+}
+
+TEST(TimerService, DeadlineEndsTheWait) {
+  EventLoop loop;
+  loop.timers().start(3, 10'000, false);
+  auto next = loop.next(Clock::now() + std::chrono::milliseconds(20));
+  EXPECT_EQ(next.outcome, EventLoop::Outcome::Deadline);
+}
+
+}  // namespace
+}  // namespace luatnet::loop
