@@ -1,44 +1,31 @@
--- A LuatOS-style script: a sensor task sends readings to a named worker through its mailbox, the worker
--- packs them into a zbuff frame and publishes it; a subscriber waits for frames with a timeout.
+-- The demo: a multi-client echo server and three libnet clients in one LuatOS script, on loopback.
+-- Run with: luatnet examples/demo examples/tcp_server examples/tcp_client examples/lib
 PROJECT = "luatnet_demo"
 VERSION = "1.0.0"
-
 sys = require("sys")
 require("sysplus")
 
-local READINGS = 5
+local PORT = 40123
+local CLIENTS = 3
+local ROUNDS = 5
 
-sysplus.taskInitEx(function()
-    local frame = zbuff.create(64)
-    for _ = 1, READINGS do
-        local msg = sys_wait("packer", "READING", 1000)
-        if not msg then
-            log.warn("packer", "no reading in time")
-            break
-        end
-        frame:seek(0)
-        frame:pack(">HI", msg[2], msg[3])
-        sys.publish("FRAME", frame:toStr(0, frame:used()))
-    end
-    log.info("packer", "done")
-end, "packer")
+require("echo_server").start(PORT)
 
 sys.taskInit(function()
-    for i = 1, READINGS do
-        sys.wait(20)
-        sys_send("packer", "READING", i, i * 1000)
+    local ok, ip = sys.waitUntil("IP_READY", 3000)
+    log.info("demo", "network ready", ok, ip, "adapter", socket.dft())
+    sys.waitUntil("ECHO_SERVER_READY", 3000)
+    for i = 1, CLIENTS do
+        require("echo_client").start("client" .. i, "127.0.0.1", PORT, ROUNDS)
     end
-end)
-
-sys.taskInit(function()
-    local frames = 0
-    while true do
-        local ok, frame = sys.waitUntil("FRAME", 500)
-        if not ok then break end
-        frames = frames + 1
-        log.info("frame", frames, string.toHex(frame), "md5", crypto.md5(frame):sub(1, 8))
+    local total = 0
+    for _ = 1, CLIENTS do
+        local done, name, sent, echoed = sys.waitUntil("ECHO_CLIENT_DONE", 10000)
+        if done then total = total + echoed end
     end
-    log.info("demo", "frames received", frames, json.encode({ frames = frames, project = PROJECT }))
+    log.info("demo", string.format("%d of %d lines echoed", total, CLIENTS * ROUNDS))
+    sys.publish("ECHO_SERVER_STOP")
+    if total ~= CLIENTS * ROUNDS then os.exit(1) end
 end)
 
 sys.run()

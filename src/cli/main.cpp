@@ -6,9 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "adapter/adapter_registry.hpp"
 #include "common/logger.hpp"
 #include "loop/event_loop.hpp"
 #include "lua/lua_host.hpp"
+#include "lua/modules.hpp"
+#include "socket/socket_registry.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -23,6 +26,7 @@ int main(int argc, char** argv) {
   double timeout_seconds = 0;
   std::string log_file;
   bool exit_on_error = false;
+  std::string adapters_file;
   app.add_option("script", script, "main.lua, or a folder that holds one")->required();
   app.add_option("paths", search_paths, "more Lua files or folders to put on the require path");
   app.add_option("--timeout", timeout_seconds, "stop after this many seconds (exit code 124)")
@@ -30,6 +34,10 @@ int main(int argc, char** argv) {
   app.add_option("--log", log_file, "write log lines to this file instead of stderr");
   app.add_flag("--exit-on-error", exit_on_error,
                "exit with code 1 when a task or callback fails (the device would keep the other tasks going)");
+  app.add_option("--adapters", adapters_file,
+                 "JSON file mapping adapters (ETH0, LWIP_GP, ...) to host interfaces; default: ETH0 on the host's "
+                 "routing")
+      ->check(CLI::ExistingFile);
   try {
     app.parse(args);
   } catch (const CLI::ParseError& error) {
@@ -55,7 +63,24 @@ int main(int argc, char** argv) {
   if (timeout_seconds > 0) {
     options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
   }
+  luatnet::adapter::AdaptersConfig adapters_config = luatnet::adapter::default_adapters_config();
+  if (!adapters_file.empty()) {
+    try {
+      adapters_config = luatnet::adapter::load_adapters_config(adapters_file);
+    } catch (const std::exception& error) {
+      std::cerr << "luatnet: " << error.what() << "\n";
+      return 2;
+    }
+  }
+  // Declaration order is teardown order in reverse: the Lua host (whose ctrls release their sockets)
+  // goes first, the loop last.
   luatnet::loop::EventLoop loop;
+  luatnet::adapter::AdapterRegistry adapters(loop);
+  adapters.configure(adapters_config);
+  luatnet::socket::SocketRegistry sockets(loop, adapters);
+  loop.add_activity_probe([&sockets] { return sockets.busy(); });
   luatnet::lua::LuaHost host(loop, options);
+  luatnet::lua::open_socket(host, sockets);
+  adapters.start();
   return host.run(script, search_paths);
 }

@@ -3,7 +3,13 @@
 
 #include <lua.hpp>
 
+namespace luatnet::socket {
+class SocketRegistry;
+}
+
 namespace luatnet::lua {
+
+class LuaHost;
 
 void open_log(lua_State* L);
 void open_zbuff(lua_State* L);
@@ -11,6 +17,8 @@ void open_rtos(lua_State* L);  // rtos and mcu
 void open_json(lua_State* L);
 void open_crypto(lua_State* L);  // crypto and the string helpers built on it
 void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the luatnet.host helpers
+// socket, plus delivery of socket events and IP_READY / IP_LOSE to scripts.
+void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 
 // Shared argument helper: an optional integer argument that must be an integer when present.
 inline lua_Integer opt_integer(lua_State* L, int index, lua_Integer fallback) {

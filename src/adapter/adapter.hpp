@@ -1,0 +1,53 @@
+// Adapter layer: one network adapter of the firmware's API (ETH0, LWIP_GP, ...) mapped onto the host.
+// An adapter knows its interface (or the host's default routing), whether it is ready, its addresses, its
+// capability profile (multi-client accept, socket limit) and its own DNS resolver. Sockets created on it
+// are bound to its interface.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/host_interfaces.hpp"
+#include "dns/resolver.hpp"
+
+namespace luatnet::adapter {
+
+struct AdapterProfile {
+  bool multi_accept = true;     // listen(ctrl, N>0) allowed (hardware-stack NICs such as W5500 say no)
+  std::size_t max_sockets = 0;  // 0: no limit
+};
+
+struct AdapterConfig {
+  int index = 0;
+  std::string interface;  // empty: the host's own routing (what the LuatOS PC simulator does)
+  AdapterProfile profile;
+  std::vector<std::string> dns;  // initial servers ("ip" or "ip:port"); empty: the host's resolv.conf
+};
+
+class Adapter {
+ public:
+  Adapter(asio::io_context& io, AdapterConfig config);
+
+  [[nodiscard]] int index() const { return config_.index; }
+  [[nodiscard]] const std::string& interface_name() const { return config_.interface; }
+  [[nodiscard]] const AdapterProfile& profile() const { return config_.profile; }
+  [[nodiscard]] bool ready() const { return address_.has_value(); }
+  // Address, mask, gateway (and IPv6) while ready.
+  [[nodiscard]] const std::optional<InterfaceAddress>& address() const { return address_; }
+  dns::Resolver& resolver() { return resolver_; }
+
+  // Re-reads the interface; returns true when readiness changed.
+  bool refresh();
+  // Binds a new socket to the adapter's interface (nothing for host routing); false on failure.
+  bool bind_socket(int fd) const;
+
+ private:
+  AdapterConfig config_;
+  dns::Resolver resolver_;
+  std::optional<InterfaceAddress> address_;
+};
+
+}  // namespace luatnet::adapter

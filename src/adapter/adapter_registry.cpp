@@ -1,0 +1,139 @@
+#include "adapter/adapter_registry.hpp"
+
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "common/logger.hpp"
+
+namespace luatnet::adapter {
+namespace {
+
+int parse_index(const nlohmann::json& value) {
+  if (value.is_number_integer()) return value.get<int>();
+  if (value.is_string()) {
+    if (auto index = index_by_name(value.get<std::string>())) return *index;
+    throw std::runtime_error("unknown adapter name " + value.get<std::string>());
+  }
+  throw std::runtime_error("an adapter index must be a number or a name such as \"ETH0\"");
+}
+
+AdapterProfile parse_profile(const nlohmann::json& entry) {
+  AdapterProfile profile;
+  std::string name = entry.value("profile", "posix");
+  if (name == "w5500") {
+    // A hardware TCP/IP stack: one client per listening socket and eight sockets in all.
+    profile.multi_accept = false;
+    profile.max_sockets = 8;
+  } else if (name != "posix" && name != "lwip") {
+    throw std::runtime_error("unknown adapter profile " + name + " (posix, lwip or w5500)");
+  }
+  profile.multi_accept = entry.value("multi_accept", profile.multi_accept);
+  profile.max_sockets = entry.value("max_sockets", profile.max_sockets);
+  return profile;
+}
+
+}  // namespace
+
+AdaptersConfig load_adapters_config(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) throw std::runtime_error("cannot read adapters config " + path);
+  AdaptersConfig config;
+  try {
+    auto root = nlohmann::json::parse(file);
+    for (const auto& entry : root.at("adapters")) {
+      AdapterConfig adapter;
+      adapter.index = parse_index(entry.at("index"));
+      if (adapter.index < 1 || adapter.index >= kAdapterCount) {
+        throw std::runtime_error("adapter index out of range: " + std::to_string(adapter.index));
+      }
+      std::string interface = entry.value("interface", "host");
+      adapter.interface = interface == "host" ? "" : interface;
+      adapter.profile = parse_profile(entry);
+      adapter.dns = entry.value("dns", std::vector<std::string>{});
+      config.adapters.push_back(std::move(adapter));
+    }
+    if (root.contains("default")) config.default_index = parse_index(root["default"]);
+  } catch (const nlohmann::json::exception& error) {
+    throw std::runtime_error(path + ": " + error.what());
+  }
+  return config;
+}
+
+AdaptersConfig default_adapters_config() {
+  return AdaptersConfig{{AdapterConfig{.index = kEth0}}, kEth0};
+}
+
+AdapterRegistry::AdapterRegistry(loop::EventLoop& loop) : loop_(loop) {}
+
+AdapterRegistry::~AdapterRegistry() = default;
+
+void AdapterRegistry::configure(const AdaptersConfig& config) {
+  for (const auto& entry : config.adapters) {
+    adapters_.at(static_cast<std::size_t>(entry.index)) = std::make_unique<Adapter>(loop_.io(), entry);
+    last_registered_ = entry.index;
+  }
+  default_index_ = config.default_index.value_or(last_registered_);
+}
+
+Adapter* AdapterRegistry::find(int index) {
+  if (index < 0 || index >= kAdapterCount) return nullptr;
+  return adapters_.at(static_cast<std::size_t>(index)).get();
+}
+
+void AdapterRegistry::start() {
+  for (const auto& adapter : adapters_) {
+    if (adapter && adapter->ready()) {
+      loop_.bus().post(loop::Message{.kind = loop::MessageKind::AdapterReady,
+                                     .a = adapter->index(),
+                                     .text = adapter->address()->ip});
+    }
+  }
+  watch_links();
+}
+
+void AdapterRegistry::refresh_all() {
+  for (const auto& adapter : adapters_) {
+    if (!adapter || !adapter->refresh()) continue;
+    bool up = adapter->ready();
+    Logger::instance().log(LogLevel::Info, "adapter",
+                           std::to_string(adapter->index()) + (up ? " link up" : " link down"));
+    if (up) {
+      loop_.bus().post(loop::Message{
+          .kind = loop::MessageKind::AdapterReady, .a = adapter->index(), .text = adapter->address()->ip});
+    } else {
+      loop_.bus().post(loop::Message{.kind = loop::MessageKind::AdapterLost, .a = adapter->index()});
+    }
+    if (link_listener_) link_listener_(adapter->index(), up);
+  }
+}
+
+void AdapterRegistry::watch_links() {
+  if (!netlink_) {
+    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) return;
+    sockaddr_nl local{};
+    local.nl_family = AF_NETLINK;
+    local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
+    if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd);
+      return;
+    }
+    netlink_ = std::make_unique<asio::posix::stream_descriptor>(loop_.io(), fd);
+  }
+  netlink_->async_wait(asio::posix::descriptor_base::wait_read, [this](const std::error_code& error) {
+    if (error) return;
+    char drain[8192];
+    while (recv(netlink_->native_handle(), drain, sizeof drain, MSG_DONTWAIT) > 0) {
+    }
+    refresh_all();
+    watch_links();
+  });
+}
+
+}  // namespace luatnet::adapter

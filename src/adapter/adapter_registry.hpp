@@ -1,0 +1,64 @@
+// Adapter layer: the table of adapters by firmware index, the default adapter, the adapters config file,
+// and the watch on host links (netlink) that turns an interface going away or coming back into IP_LOSE /
+// IP_READY messages on the bus and link events for the socket layer.
+#pragma once
+
+#include <array>
+#include <asio/posix/stream_descriptor.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapter/adapter.hpp"
+#include "adapter/adapter_index.hpp"
+#include "loop/event_loop.hpp"
+
+namespace luatnet::adapter {
+
+struct AdaptersConfig {
+  std::vector<AdapterConfig> adapters;
+  std::optional<int> default_index;
+};
+
+// Reads an adapters config (JSON); throws std::runtime_error with a readable message on mistakes.
+AdaptersConfig load_adapters_config(const std::string& path);
+// ETH0 on the host's default routing, as the LuatOS PC simulator registers it.
+AdaptersConfig default_adapters_config();
+
+class AdapterRegistry {
+ public:
+  explicit AdapterRegistry(loop::EventLoop& loop);
+  ~AdapterRegistry();
+  AdapterRegistry(const AdapterRegistry&) = delete;
+  AdapterRegistry& operator=(const AdapterRegistry&) = delete;
+
+  void configure(const AdaptersConfig& config);
+
+  Adapter* find(int index);
+  [[nodiscard]] int default_index() const { return default_index_; }
+  void set_default(int index) { default_index_ = index; }
+  [[nodiscard]] int last_registered() const { return last_registered_; }
+
+  // Posts IP_READY for every ready adapter and starts watching host links.
+  void start();
+
+  using LinkListener = std::function<void(int adapter_index, bool up)>;
+  void set_link_listener(LinkListener listener) { link_listener_ = std::move(listener); }
+
+  // Re-reads every adapter; reports changes (also called by the link watch).
+  void refresh_all();
+
+ private:
+  void watch_links();
+
+  loop::EventLoop& loop_;
+  std::array<std::unique_ptr<Adapter>, kAdapterCount> adapters_;
+  int default_index_ = kEth0;
+  int last_registered_ = kEth0;
+  LinkListener link_listener_;
+  std::unique_ptr<asio::posix::stream_descriptor> netlink_;
+};
+
+}  // namespace luatnet::adapter

@@ -1,0 +1,66 @@
+// DNS layer: asynchronous name resolution for one adapter on c-ares, driven by the Asio loop (no threads).
+// Each adapter owns a Resolver; setDNS changes its servers, otherwise the host's resolv.conf and hosts
+// file apply. Results come back on the loop, never from inside a c-ares call.
+#pragma once
+
+#include <ares.h>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace luatnet::dns {
+
+class Resolver {
+ public:
+  using Addresses = std::vector<asio::ip::address>;
+  using Callback = std::function<void(Addresses)>;
+
+  explicit Resolver(asio::io_context& io);
+  ~Resolver();
+  Resolver(const Resolver&) = delete;
+  Resolver& operator=(const Resolver&) = delete;
+
+  // Resolves `host`: IPv4 only, or IPv6 first then IPv4 when `prefer_ipv6`. An empty result means failure.
+  // Delivery stops when the returned handle is dropped.
+  [[nodiscard]] std::shared_ptr<void> resolve(const std::string& host, bool prefer_ipv6, Callback callback);
+
+  // Sets server `slot` (0-based) to `server` ("ip" or "ip:port"); false when the address is not valid.
+  bool set_server(std::size_t slot, const std::string& server);
+  [[nodiscard]] std::size_t pending() const { return pending_; }
+
+ private:
+  struct Request;
+  struct Watch {
+    Watch(asio::io_context& io, int fd, unsigned generation) : descriptor(io, fd), generation(generation) {}
+    asio::posix::stream_descriptor descriptor;
+    unsigned generation;
+    bool want_read = false;
+    bool want_write = false;
+    bool reading = false;
+    bool writing = false;
+  };
+
+  static void on_socket_state(void* data, ares_socket_t fd, int readable, int writable);
+  static void on_result(void* arg, int status, int timeouts, ares_addrinfo* result);
+  void arm(int fd);
+  void process(int read_fd, int write_fd);
+  void schedule_timeout();
+  void apply_servers();
+
+  asio::io_context& io_;
+  ares_channel channel_ = nullptr;
+  std::map<int, std::unique_ptr<Watch>> watches_;
+  asio::steady_timer timeout_;
+  std::vector<std::string> servers_;
+  std::size_t pending_ = 0;
+  unsigned generation_ = 0;
+};
+
+}  // namespace luatnet::dns

@@ -1,0 +1,614 @@
+// Lua bindings layer: the `socket` module. It checks arguments, converts between Lua values and the
+// socket layer's types and delivers socket and adapter events to scripts (callback, task mailbox or
+// sys_pub). Every decision about the network is the SocketCtrl's.
+#include <asio/ip/address.hpp>
+#include <cstring>
+#include <new>
+#include <string>
+
+#include "adapter/adapter_index.hpp"
+#include "common/logger.hpp"
+#include "lua/lua_host.hpp"
+#include "lua/lua_zbuff.hpp"
+#include "lua/modules.hpp"
+#include "socket/socket_registry.hpp"
+
+namespace luatnet::lua {
+namespace {
+
+using socket::SocketCtrl;
+using socket::SocketRegistry;
+
+constexpr const char* kCtrlType = "NWCTRL*";            // also the sys_pub topic of ctrls with no receiver
+constexpr const char* kLiveCtrls = "luatnet.socket.ctrls";  // registry: ctrl id -> userdata (weak values)
+constexpr lua_Integer kMaxAccept = 8;
+constexpr lua_Integer kMaxLocalPort = 60000;
+
+struct LuaCtrl {
+  std::uint64_t id = 0;  // 0 once released
+  int callback_ref = LUA_NOREF;
+  std::string task_name;
+};
+
+int rx_cache_blocks = 8;
+
+SocketRegistry& registry(lua_State* L) {
+  return *static_cast<SocketRegistry*>(lua_touserdata(L, lua_upvalueindex(1)));
+}
+
+// The ctrl in argument 1 while it is alive; nullptr for anything else (nil, released, other types):
+// the functions then return nothing, as the firmware does.
+SocketCtrl* live_ctrl(lua_State* L, LuaCtrl** holder = nullptr) {
+  auto* ctrl = static_cast<LuaCtrl*>(luaL_testudata(L, 1, kCtrlType));
+  if (ctrl == nullptr || ctrl->id == 0) return nullptr;
+  if (holder != nullptr) *holder = ctrl;
+  return registry(L).find(ctrl->id);
+}
+
+int push_result(lua_State* L, int result) {
+  lua_pushboolean(L, result >= 0);
+  lua_pushboolean(L, result == 0);
+  return 2;
+}
+
+// The firmware's integer IPv4 form keeps the first octet in the lowest byte.
+asio::ip::address ipv4_from_integer(lua_Integer value) {
+  auto v = static_cast<std::uint32_t>(value);
+  return asio::ip::address_v4((v & 0xff) << 24 | ((v >> 8) & 0xff) << 16 | ((v >> 16) & 0xff) << 8 | (v >> 24));
+}
+
+std::optional<asio::ip::address> optional_address(lua_State* L, int index) {
+  if (lua_isinteger(L, index)) return ipv4_from_integer(lua_tointeger(L, index));
+  if (lua_type(L, index) != LUA_TSTRING) return std::nullopt;
+  std::error_code error;
+  auto address = asio::ip::make_address(lua_tostring(L, index), error);
+  if (error) return std::nullopt;
+  return address;
+}
+
+void push_address_bytes(lua_State* L, const asio::ip::address& address) {
+  if (address.is_v4()) {
+    auto bytes = address.to_v4().to_bytes();
+    char packed[5] = {0};
+    std::memcpy(packed + 1, bytes.data(), 4);
+    lua_pushlstring(L, packed, sizeof packed);
+  } else {
+    auto bytes = address.to_v6().to_bytes();
+    char packed[17] = {1};
+    std::memcpy(packed + 1, bytes.data(), 16);
+    lua_pushlstring(L, packed, sizeof packed);
+  }
+}
+
+void set_receiver(lua_State* L, LuaCtrl& ctrl, int index) {
+  if (lua_isfunction(L, index)) {
+    lua_pushvalue(L, index);
+    ctrl.callback_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  } else if (lua_type(L, index) == LUA_TSTRING || lua_type(L, index) == LUA_TNUMBER) {
+    ctrl.task_name = lua_tostring(L, index);
+  }
+}
+
+void check_receiver(lua_State* L, int index) {
+  int type = lua_type(L, index);
+  if (type != LUA_TNONE && type != LUA_TNIL && type != LUA_TFUNCTION && type != LUA_TSTRING && type != LUA_TNUMBER) {
+    luaL_argerror(L, index, "callback function or task name expected");
+  }
+}
+
+// Wraps `ctrl` in a new userdata (left on the stack) and remembers it for event delivery.
+LuaCtrl& push_ctrl(lua_State* L, SocketCtrl& ctrl, int receiver_index) {
+  auto* holder = new (lua_newuserdata(L, sizeof(LuaCtrl))) LuaCtrl();
+  holder->id = ctrl.id();
+  luaL_setmetatable(L, kCtrlType);
+  set_receiver(L, *holder, receiver_index);
+  lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, static_cast<lua_Integer>(ctrl.id()));
+  lua_pop(L, 1);
+  return *holder;
+}
+
+int socket_create(lua_State* L) {
+  auto& sockets = registry(L);
+  lua_Integer adapter = opt_integer(L, 1, sockets.adapters().default_index());
+  check_receiver(L, 2);
+  SocketCtrl* ctrl = adapter >= 0 && adapter < adapter::kAdapterCount ? sockets.create(static_cast<int>(adapter))
+                                                                      : nullptr;
+  if (ctrl == nullptr) {
+    lua_pushnil(L);
+    return 1;
+  }
+  push_ctrl(L, *ctrl, 2);
+  return 1;
+}
+
+int socket_debug(lua_State* L) {
+  if (SocketCtrl* ctrl = live_ctrl(L); ctrl != nullptr && lua_isboolean(L, 2)) ctrl->set_debug(lua_toboolean(L, 2));
+  return 0;
+}
+
+lua_Integer check_range(lua_State* L, int index, lua_Integer low, lua_Integer high, const char* message) {
+  lua_Integer value = opt_integer(L, index, 0);
+  luaL_argcheck(L, value >= low && value <= high, index, message);
+  return value;
+}
+
+int socket_config(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  if (ctrl == nullptr) return 0;
+  socket::SocketOptions options;
+  options.local_port = static_cast<std::uint16_t>(check_range(L, 2, 0, kMaxLocalPort - 1, "local port must be 0..59999"));
+  bool udp = lua_isboolean(L, 3) && lua_toboolean(L, 3);
+  bool tls = lua_isboolean(L, 4) && lua_toboolean(L, 4);
+  int idle = static_cast<int>(check_range(L, 5, 0, 0x7fffffff, "keep_idle must be a non-negative number of seconds"));
+  int interval = static_cast<int>(check_range(L, 6, 0, 0x7fffffff, "keep_interval must be non-negative"));
+  int count = static_cast<int>(check_range(L, 7, 0, 0x7fffffff, "keep_cnt must be non-negative"));
+  for (int index = 8; index <= 11; ++index) {
+    if (!lua_isnoneornil(L, index)) luaL_checkstring(L, index);
+  }
+  if (tls) {
+    Logger::instance().log(LogLevel::Error, "socket", "NOT SUPPORT TLS: this luatnet build has no TLS yet");
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  options.tcp = !udp;
+  options.keep_alive = {idle > 0, idle, interval, count};
+  ctrl->configure(options);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int socket_linkup(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  return ctrl == nullptr ? 0 : push_result(L, ctrl->link_up());
+}
+
+int socket_connect(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  if (ctrl == nullptr) return 0;
+  std::string host;
+  std::optional<asio::ip::address> address;
+  if (lua_isinteger(L, 2)) {
+    address = ipv4_from_integer(lua_tointeger(L, 2));
+    host = address->to_string();
+  } else if (lua_type(L, 2) == LUA_TSTRING) {
+    host = lua_tostring(L, 2);
+  } else {
+    return luaL_argerror(L, 2, "host name, IP text or integer IPv4 expected");
+  }
+  lua_Integer port = luaL_checkinteger(L, 3);
+  luaL_argcheck(L, port >= 1 && port <= 65535, 3, "port must be 1..65535");
+  bool ipv6 = lua_isboolean(L, 4) && lua_toboolean(L, 4);
+  return push_result(L, ctrl->connect(host, address, static_cast<std::uint16_t>(port), ipv6));
+}
+
+int socket_discon(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  return ctrl == nullptr ? 0 : push_result(L, ctrl->disconnect());
+}
+
+int socket_close(lua_State* L) {
+  if (SocketCtrl* ctrl = live_ctrl(L)) ctrl->force_close();
+  return 0;
+}
+
+int socket_tx(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  if (ctrl == nullptr) return 0;
+  std::span<const std::uint8_t> data;
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    size_t length = 0;
+    const char* text = lua_tolstring(L, 2, &length);
+    data = {reinterpret_cast<const std::uint8_t*>(text), length};
+  } else if (buffer::ZBuff* buff = test_zbuff(L, 2)) {
+    data = buff->used_view();
+  } else {
+    return luaL_argerror(L, 2, "string or zbuff expected");
+  }
+  std::optional<socket::Endpoint> to;
+  if (auto address = optional_address(L, 3)) {
+    lua_Integer port = opt_integer(L, 4, 0);
+    luaL_argcheck(L, port >= 0 && port <= 65535, 4, "port must be 0..65535");
+    to = socket::Endpoint{*address, static_cast<std::uint16_t>(port)};
+  }
+  auto [result, accepted] = ctrl->tx(data, to ? &*to : nullptr);
+  lua_pushboolean(L, result >= 0);
+  lua_pushboolean(L, accepted != data.size());
+  lua_pushboolean(L, result == 0);
+  return 3;
+}
+
+int push_peer(lua_State* L, SocketCtrl& ctrl, const socket::Endpoint& from) {
+  if (ctrl.is_tcp()) {
+    lua_pushnil(L);
+    lua_pushnil(L);
+  } else {
+    push_address_bytes(L, from.address);
+    lua_pushinteger(L, from.port);
+  }
+  return 2;
+}
+
+int socket_rx(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  if (ctrl == nullptr) return 0;
+  auto total = ctrl->pending_rx();
+  if (!total) {
+    lua_pushboolean(L, 0);
+    lua_pushinteger(L, 0);
+    return 2;
+  }
+  if (*total == 0 || !lua_isuserdata(L, 2)) {
+    lua_pushboolean(L, 1);
+    lua_pushinteger(L, static_cast<lua_Integer>(*total));
+    return 2;
+  }
+  buffer::ZBuff* buff = check_zbuff(L, 2);
+  std::size_t wanted = *total;
+  if (lua_gettop(L) >= 4 && lua_isinteger(L, 4) && lua_tointeger(L, 4) >= 0) {
+    wanted = std::min(wanted, static_cast<std::size_t>(lua_tointeger(L, 4)));
+  }
+  socket::Endpoint from;
+  auto got = ctrl->rx(buff->prepare(wanted), &from);
+  if (!got) {
+    lua_pushboolean(L, 0);
+    lua_pushinteger(L, 0);
+    return 2;
+  }
+  buff->commit(*got);
+  lua_pushboolean(L, 1);
+  lua_pushinteger(L, static_cast<lua_Integer>(*got));
+  if (*got == 0) return 2;
+  return 2 + push_peer(L, *ctrl, from);
+}
+
+int socket_read(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  if (ctrl == nullptr) return 0;
+  auto total = ctrl->pending_rx();
+  if (!total) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  std::size_t wanted = *total;
+  if (lua_isinteger(L, 2) && lua_tointeger(L, 2) > 0) {
+    wanted = std::min(wanted, static_cast<std::size_t>(lua_tointeger(L, 2)));
+  }
+  if (wanted == 0) {
+    lua_pushboolean(L, 1);
+    lua_pushliteral(L, "");
+    return 2;
+  }
+  luaL_Buffer text;
+  char* room = luaL_buffinitsize(L, &text, wanted);
+  socket::Endpoint from;
+  auto got = ctrl->rx({reinterpret_cast<std::uint8_t*>(room), wanted}, &from);
+  if (!got) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  luaL_pushresultsize(&text, *got);
+  lua_pushboolean(L, 1);
+  lua_insert(L, -2);
+  if (ctrl->is_tcp() || *got == 0) return 2;
+  return 2 + push_peer(L, *ctrl, from);
+}
+
+int socket_wait(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  return ctrl == nullptr ? 0 : push_result(L, ctrl->wait());
+}
+
+int socket_listen(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  if (ctrl == nullptr) return 0;
+  lua_Integer max_accept = 0;
+  if (!lua_isnoneornil(L, 2)) {
+    max_accept = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, max_accept >= 0 && max_accept <= kMaxAccept, 2, "max_accept must be 0..8");
+    if (max_accept > 0 && !ctrl->adapter_accepts_many()) {
+      Logger::instance().log(LogLevel::Error, "socket",
+                             "adapter " + std::to_string(ctrl->adapter_index()) + " cannot serve several clients");
+      lua_pushboolean(L, 0);
+      lua_pushboolean(L, 0);
+      return 2;
+    }
+  }
+  int result = ctrl->listen(static_cast<std::size_t>(max_accept));
+  if (result < 0) {
+    Logger::instance().log(LogLevel::Error, "socket", "listen failed on adapter " + std::to_string(ctrl->adapter_index()));
+  }
+  return push_result(L, result);
+}
+
+int push_peer_text(lua_State* L, const std::optional<socket::Endpoint>& peer) {
+  if (peer) {
+    lua_pushstring(L, peer->address.to_string().c_str());
+    lua_pushinteger(L, peer->port);
+  } else {
+    lua_pushnil(L);
+    lua_pushnil(L);
+  }
+  return 2;
+}
+
+int socket_accept(lua_State* L) {
+  SocketCtrl* server = live_ctrl(L);
+  if (server == nullptr) return 0;
+  bool wants_new_ctrl = lua_isfunction(L, 2) || lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER;
+  if (!wants_new_ctrl || !server->adapter_accepts_many()) {
+    lua_pushboolean(L, 1);
+    lua_pushnil(L);
+    return 2 + push_peer_text(L, server->peer());
+  }
+  auto& sockets = registry(L);
+  SocketCtrl* client = sockets.create(server->adapter_index());
+  if (client == nullptr || !server->accept_into(*client)) {
+    if (client != nullptr) sockets.release(client->id());
+    lua_pushboolean(L, 0);
+    lua_pushnil(L);
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  push_ctrl(L, *client, 2);
+  return 2 + push_peer_text(L, client->peer());
+}
+
+int socket_state(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  if (ctrl == nullptr) return 0;
+  lua_pushinteger(L, static_cast<lua_Integer>(ctrl->state()));
+  lua_pushstring(L, socket::state_description(ctrl->state()));
+  return 2;
+}
+
+// release and __gc: close the socket, free the ctrl, drop the callback reference.
+int socket_release(lua_State* L) {
+  auto* holder = static_cast<LuaCtrl*>(luaL_testudata(L, 1, kCtrlType));
+  if (holder == nullptr || holder->id == 0) return 0;
+  registry(L).release(holder->id);
+  lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
+  lua_pushnil(L);
+  lua_rawseti(L, -2, static_cast<lua_Integer>(holder->id));
+  lua_pop(L, 1);
+  luaL_unref(L, LUA_REGISTRYINDEX, holder->callback_ref);
+  holder->callback_ref = LUA_NOREF;
+  holder->id = 0;
+  return 0;
+}
+
+int socket_gc(lua_State* L) {
+  socket_release(L);
+  static_cast<LuaCtrl*>(lua_touserdata(L, 1))->~LuaCtrl();
+  return 0;
+}
+
+int socket_tostring(lua_State* L) {
+  auto* holder = static_cast<LuaCtrl*>(luaL_checkudata(L, 1, kCtrlType));
+  lua_pushfstring(L, "NWCTRL*: %p (id %d%s)", static_cast<void*>(holder), static_cast<int>(holder->id),
+                  holder->id == 0 ? ", released" : "");
+  return 1;
+}
+
+adapter::Adapter* adapter_argument(lua_State* L, int index) {
+  auto& sockets = registry(L);
+  lua_Integer chosen = opt_integer(L, index, sockets.adapters().default_index());
+  return sockets.adapters().find(static_cast<int>(chosen));
+}
+
+int socket_set_dns(lua_State* L) {
+  adapter::Adapter* adapter = adapter_argument(L, 1);
+  lua_Integer slot = opt_integer(L, 2, 1);
+  std::string server;
+  if (lua_isinteger(L, 3)) {
+    server = ipv4_from_integer(lua_tointeger(L, 3)).to_string();
+  } else {
+    server = luaL_checkstring(L, 3);
+  }
+  if (adapter == nullptr) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  if (slot < 1 || !adapter->resolver().set_server(static_cast<std::size_t>(slot - 1), server)) {
+    Logger::instance().log(LogLevel::Warn, "socket", "setDNS ignored: " + server + " for slot " + std::to_string(slot));
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int socket_ssl_log(lua_State* L) {
+  // Kept for the TLS layer; the level is 0 (quiet) .. 4 (verbose).
+  lua_Integer level = opt_integer(L, 1, 1);
+  luaL_argcheck(L, level >= 0 && level <= 4, 1, "level must be 0..4");
+  return 0;
+}
+
+int socket_local_ip(lua_State* L) {
+  adapter::Adapter* adapter = adapter_argument(L, 1);
+  if (adapter == nullptr || !adapter->ready()) return 0;
+  const auto& address = *adapter->address();
+  lua_pushstring(L, address.ip.c_str());
+  lua_pushstring(L, address.mask.c_str());
+  lua_pushstring(L, address.gateway.c_str());
+  if (address.ipv6.empty()) {
+    lua_pushnil(L);
+  } else {
+    lua_pushstring(L, address.ipv6.c_str());
+  }
+  return 4;
+}
+
+int socket_remote_ip(lua_State* L) {
+  SocketCtrl* ctrl = live_ctrl(L);
+  for (std::size_t i = 0; i < socket::kMaxResolved; ++i) {
+    if (ctrl != nullptr && i < ctrl->resolved().size()) {
+      lua_pushstring(L, ctrl->resolved()[i].to_string().c_str());
+    } else {
+      lua_pushnil(L);
+    }
+  }
+  return static_cast<int>(socket::kMaxResolved);
+}
+
+int socket_adapter(lua_State* L) {
+  auto& adapters = registry(L).adapters();
+  lua_Integer index = opt_integer(L, 1, -1);
+  if (index > 0 && index < adapter::kAdapterCount) {
+    adapter::Adapter* adapter = adapters.find(static_cast<int>(index));
+    lua_pushboolean(L, adapter != nullptr && adapter->ready());
+    lua_pushinteger(L, index);
+    return 2;
+  }
+  for (int i = 1; i < adapter::kAdapterCount; ++i) {
+    adapter::Adapter* adapter = adapters.find(i);
+    if (adapter != nullptr && adapter->ready()) {
+      lua_pushboolean(L, 1);
+      lua_pushinteger(L, i);
+      return 2;
+    }
+  }
+  lua_pushboolean(L, 0);
+  lua_pushinteger(L, adapter::kAdapterCount - 1);
+  return 2;
+}
+
+int socket_dft(lua_State* L) {
+  auto& adapters = registry(L).adapters();
+  if (lua_type(L, 1) == LUA_TNUMBER) {
+    lua_Integer index = luaL_checkinteger(L, 1);
+    if (index >= 0 && index < adapter::kAdapterCount) adapters.set_default(static_cast<int>(index));
+  }
+  lua_pushinteger(L, adapters.default_index());
+  lua_pushinteger(L, adapters.last_registered());
+  return 2;
+}
+
+int socket_close_all(lua_State* L) {
+  if (lua_type(L, 1) != LUA_TNUMBER) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  lua_Integer index = luaL_checkinteger(L, 1);
+  if (index < 0 || index >= adapter::kAdapterCount) {
+    lua_pushboolean(L, 0);
+    return 1;
+  }
+  registry(L).close_all(static_cast<int>(index));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int socket_rx_cache(lua_State* L) {
+  if (lua_type(L, 1) == LUA_TNUMBER) {
+    lua_Integer blocks = luaL_checkinteger(L, 1);
+    if (blocks >= 6 && blocks <= 48) rx_cache_blocks = static_cast<int>(blocks);
+  }
+  lua_pushinteger(L, rx_cache_blocks);
+  return 1;
+}
+
+// Bus message -> script: cb(ctrl, event, param), sys_send(task, event, param) or
+// sys_pub("NWCTRL*", adapter, ctrl id, event, param).
+void deliver_socket_event(lua_State* L, const loop::Message& message, SocketRegistry& sockets) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
+  lua_rawgeti(L, -1, message.a);
+  lua_remove(L, -2);
+  auto* holder = static_cast<LuaCtrl*>(luaL_testudata(L, -1, kCtrlType));
+  SocketCtrl* ctrl = holder != nullptr ? sockets.find(holder->id) : nullptr;
+  if (ctrl == nullptr) {
+    lua_pop(L, 1);  // released or collected: nobody to tell
+    return;
+  }
+  auto& host = LuaHost::from(L);
+  if (holder->callback_ref != LUA_NOREF) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, holder->callback_ref);
+    lua_insert(L, -2);
+    lua_pushinteger(L, message.b);
+    lua_pushinteger(L, message.c);
+    host.protected_call(L, 3);
+  } else if (!holder->task_name.empty()) {
+    lua_getglobal(L, "sys_send");
+    lua_pushstring(L, holder->task_name.c_str());
+    lua_pushinteger(L, message.b);
+    lua_pushinteger(L, message.c);
+    host.protected_call(L, 3);
+    lua_pop(L, 1);
+  } else {
+    lua_pop(L, 1);
+    lua_getglobal(L, "sys_pub");
+    lua_pushstring(L, kCtrlType);
+    lua_pushinteger(L, ctrl->adapter_index());
+    lua_pushinteger(L, message.a);
+    lua_pushinteger(L, message.b);
+    lua_pushinteger(L, message.c);
+    host.protected_call(L, 5);
+  }
+}
+
+void publish(lua_State* L, const char* topic, const loop::Message& message, bool with_ip) {
+  lua_getglobal(L, "sys_pub");
+  lua_pushstring(L, topic);
+  int args = 2;
+  if (with_ip) {
+    lua_pushstring(L, message.text.c_str());
+    ++args;
+  }
+  lua_pushinteger(L, message.a);
+  LuaHost::from(L).protected_call(L, args);
+}
+
+}  // namespace
+
+void open_socket(LuaHost& host, SocketRegistry& sockets) {
+  lua_State* L = host.state();
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
+
+  const luaL_Reg methods[] = {{"__gc", socket_gc}, {"__tostring", socket_tostring}, {nullptr, nullptr}};
+  luaL_newmetatable(L, kCtrlType);
+  lua_pushlightuserdata(L, &sockets);
+  luaL_setfuncs(L, methods, 1);
+  lua_pushstring(L, kCtrlType);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+
+  const luaL_Reg functions[] = {
+      {"create", socket_create},     {"debug", socket_debug},         {"config", socket_config},
+      {"linkup", socket_linkup},     {"connect", socket_connect},     {"discon", socket_discon},
+      {"close", socket_close},       {"tx", socket_tx},               {"rx", socket_rx},
+      {"read", socket_read},         {"wait", socket_wait},           {"listen", socket_listen},
+      {"accept", socket_accept},     {"state", socket_state},         {"release", socket_release},
+      {"setDNS", socket_set_dns},    {"sslLog", socket_ssl_log},      {"localIP", socket_local_ip},
+      {"remoteIP", socket_remote_ip}, {"adapter", socket_adapter},    {"dft", socket_dft},
+      {"close_all", socket_close_all}, {"rx_cache", socket_rx_cache}, {nullptr, nullptr}};
+  lua_newtable(L);
+  lua_pushlightuserdata(L, &sockets);
+  luaL_setfuncs(L, functions, 1);
+  for (const auto& entry : adapter::kAdapterNames) {
+    lua_pushinteger(L, entry.index);
+    lua_setfield(L, -2, std::string(entry.name).c_str());
+  }
+  const std::pair<const char*, int> events[] = {{"LINK", socket::kEventLink},     {"ON_LINE", socket::kEventOnLine},
+                                                {"TX_OK", socket::kEventTxOk},     {"CLOSED", socket::kEventClosed},
+                                                {"EVENT", socket::kEventEvent}};
+  for (const auto& [name, value] : events) {
+    lua_pushinteger(L, value);
+    lua_setfield(L, -2, name);
+  }
+  lua_setglobal(L, "socket");
+
+  host.set_handler(loop::MessageKind::SocketEvent, [&sockets](lua_State* state, const loop::Message& message) {
+    deliver_socket_event(state, message, sockets);
+  });
+  host.set_handler(loop::MessageKind::AdapterReady,
+                   [](lua_State* state, const loop::Message& message) { publish(state, "IP_READY", message, true); });
+  host.set_handler(loop::MessageKind::AdapterLost,
+                   [](lua_State* state, const loop::Message& message) { publish(state, "IP_LOSE", message, false); });
+}
+
+}  // namespace luatnet::lua

@@ -1,0 +1,112 @@
+// Socket layer: one operating-system socket (TCP, UDP, or a TCP listener) driven by the Asio loop. It is
+// the adapter-facing half of a socket: it reports what the network did (connected, readable, all sent
+// data acknowledged, closed by the peer, failed) to its owner and moves bytes straight between the kernel
+// and the caller's buffer. What those reports mean for the script is the state machine's business.
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <vector>
+
+namespace luatnet::socket {
+
+struct Endpoint {
+  asio::ip::address address;
+  std::uint16_t port = 0;
+};
+
+struct KeepAlive {
+  bool enabled = false;
+  int idle_s = 0;
+  int interval_s = 0;
+  int count = 0;
+};
+
+class HostSocket : public std::enable_shared_from_this<HostSocket> {
+ public:
+  enum class Event { Connected, Listening, NewClient, Readable, AllAcked, RemoteClosed, Failed, CloseDone };
+  using Listener = std::function<void(Event)>;
+
+  // Bytes queued beyond the kernel's buffer before tx reports "full".
+  static constexpr std::size_t kSendQueueLimit = 256 * 1024;
+
+  // A new socket, bound to the adapter's interface by `bind_to_interface`; nullptr when the OS refuses.
+  static std::shared_ptr<HostSocket> open(asio::io_context& io, bool tcp, bool ipv6,
+                                          const std::function<bool(int)>& bind_to_interface);
+  HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6);
+  ~HostSocket();
+  HostSocket(const HostSocket&) = delete;
+  HostSocket& operator=(const HostSocket&) = delete;
+
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
+
+  // Starts connecting; the outcome arrives as Connected or Failed (also after `timeout`).
+  bool connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
+               std::chrono::milliseconds timeout);
+  // Listens on `local_port` (both IPv4 and IPv6). max_pending 0: the first client becomes this socket;
+  // otherwise up to max_pending accepted clients wait for take_client().
+  bool listen(std::uint16_t local_port, std::size_t max_pending);
+  // A waiting client (multi-client listen), or nullptr.
+  std::shared_ptr<HostSocket> take_client();
+  // Starts reporting Readable/RemoteClosed (for a socket handed over by take_client).
+  void start_reading();
+
+  [[nodiscard]] const std::optional<Endpoint>& peer() const { return peer_; }
+  [[nodiscard]] bool is_tcp() const { return tcp_; }
+
+  // TCP: all buffered bytes; UDP: the size of the next datagram. nullopt on error.
+  std::optional<std::size_t> pending();
+  // Reads into `into` (a UDP datagram longer than `into` loses its rest); nullopt on error.
+  std::optional<std::size_t> receive(std::span<std::uint8_t> into, Endpoint* from);
+  // Queues all of `data` (0 when the queue is full, nothing taken); nullopt on error.
+  std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to);
+  // TCP: sends FIN once queued data is out; CloseDone follows.
+  void shutdown_send();
+  void close();
+
+ private:
+  void emit(Event event);
+  void post_event(Event event);
+  void arm_read();
+  void arm_write();
+  void arm_accept();
+  void flush();
+  void check_acknowledged();
+  void on_connected(std::error_code error);
+  void apply_keep_alive(const KeepAlive& keep_alive);
+
+  asio::io_context& io_;
+  asio::posix::stream_descriptor descriptor_;
+  std::unique_ptr<asio::posix::stream_descriptor> listener_socket_;
+  std::unique_ptr<asio::steady_timer> timer_;  // connect timeout, then acknowledgement polling
+  Listener listener_;
+  bool tcp_;
+  bool ipv6_;
+  bool closed_ = false;
+  bool reading_ = false;
+  bool writing_ = false;
+  bool connected_ = false;
+  bool shutdown_after_flush_ = false;
+  bool ack_check_scheduled_ = false;
+  std::chrono::milliseconds ack_poll_{1};
+  std::size_t max_pending_ = 0;
+  std::optional<Endpoint> peer_;
+  std::vector<std::uint8_t> unsent_;
+  std::size_t unsent_offset_ = 0;
+  struct Waiting {
+    int fd;
+    Endpoint peer;
+  };
+  std::deque<Waiting> waiting_clients_;
+};
+
+}  // namespace luatnet::socket

@@ -1,0 +1,418 @@
+#include "socket/socket_ctrl.hpp"
+
+#include <string>
+
+#include "common/logger.hpp"
+
+namespace luatnet::socket {
+namespace {
+
+constexpr int kDone = 0;
+constexpr int kPending = 1;
+constexpr int kFailed = -1;
+
+}  // namespace
+
+const char* state_description(State state) {
+  // The firmware's own descriptions, which scripts print and compare.
+  static constexpr const char* kDescriptions[] = {"硬件离线", "离线",     "等待DNS", "正在连接",
+                                                  "正在TLS握手", "在线", "在监听",  "正在离线"};
+  auto index = static_cast<std::size_t>(state);
+  return index < std::size(kDescriptions) ? kDescriptions[index] : "未知";
+}
+
+SocketCtrl::SocketCtrl(std::uint64_t id, adapter::Adapter& adapter, asio::io_context& io, EventSink& sink)
+    : id_(id), adapter_(adapter), io_(io), sink_(sink) {}
+
+SocketCtrl::~SocketCtrl() { force_close(); }
+
+std::optional<Endpoint> SocketCtrl::peer() const {
+  if (accepted_peer_) return accepted_peer_;
+  if (transport_) return transport_->peer();
+  return std::nullopt;
+}
+
+void SocketCtrl::set_state(State state) {
+  if (debug_ && state != state_) {
+    Logger::instance().log(LogLevel::Debug, "socket",
+                           "ctrl " + std::to_string(id_) + " state " + std::to_string(static_cast<int>(state_)) +
+                               " -> " + std::to_string(static_cast<int>(state)) + " " + state_description(state));
+  }
+  state_ = state;
+}
+
+void SocketCtrl::report(int event, int param) {
+  if (debug_) {
+    Logger::instance().log(LogLevel::Debug, "socket",
+                           "ctrl " + std::to_string(id_) + " event 0x" + std::to_string(event - kEventBase) +
+                               " param " + std::to_string(param));
+  }
+  sink_.socket_event(id_, event, param);
+}
+
+void SocketCtrl::attach(std::shared_ptr<HostSocket> transport) {
+  transport_ = std::move(transport);
+  transport_->set_listener([this](HostSocket::Event event) { on_transport(event); });
+}
+
+void SocketCtrl::on_transport(HostSocket::Event event) {
+  switch (event) {
+    case HostSocket::Event::Connected: dispatch(NetEvent::Connected); return;
+    case HostSocket::Event::Listening: dispatch(NetEvent::Listening); return;
+    case HostSocket::Event::NewClient: dispatch(NetEvent::NewClient); return;
+    case HostSocket::Event::Readable: dispatch(NetEvent::RxNew); return;
+    case HostSocket::Event::AllAcked: dispatch(NetEvent::TxAcked); return;
+    case HostSocket::Event::RemoteClosed: dispatch(NetEvent::RemoteClosed); return;
+    case HostSocket::Event::Failed: dispatch(NetEvent::Failed); return;
+    case HostSocket::Event::CloseDone: dispatch(NetEvent::CloseDone); return;
+  }
+}
+
+void SocketCtrl::on_link(bool up) { dispatch(up ? NetEvent::LinkUp : NetEvent::LinkDown); }
+
+// One step of the machine, as the firmware's network_default_statemachine: the state's handler answers
+// 1 (nothing to tell), 0 (the awaited thing happened) or -1 (it failed); 0 and -1 become an event for the
+// target the script waits on (EVENT when it waits on nothing, CLOSED when a disconnect completes).
+void SocketCtrl::dispatch(NetEvent event) {
+  bool closing = state_ == State::Disconnecting && target_ == WaitTarget::OffLine;
+  int result = (this->*kHandlers.at(static_cast<std::size_t>(state_)))(event);
+  if (result > 0) {
+    // New data while the script waits for something else (TX_OK) is still announced.
+    if (event == NetEvent::RxNew && unread_) report(kEventEvent, 0);
+    return;
+  }
+  int id = closing && target_ == WaitTarget::None
+               ? kEventClosed
+               : kEventBase + static_cast<int>(target_ == WaitTarget::None ? WaitTarget::Event : target_);
+  if (state_ != State::Listening || result < 0) target_ = WaitTarget::None;
+  report(id, result);
+}
+
+int SocketCtrl::in_link_off(NetEvent event) {
+  if (event != NetEvent::LinkUp) return kPending;
+  set_state(State::Offline);
+  if (target_ == WaitTarget::LinkUp) return kDone;
+  if (target_ == WaitTarget::OnLine) {
+    if (server_mode_) {
+      if (!open_and_listen()) return kFailed;
+      set_state(State::Connecting);
+    } else if (prepare_connect() != 0) {
+      return kFailed;
+    }
+  }
+  return kPending;
+}
+
+int SocketCtrl::in_offline(NetEvent /*event*/) { return kPending; }
+
+int SocketCtrl::in_wait_dns(NetEvent event) {
+  if (need_close_ || target_ != WaitTarget::OnLine) return kFailed;
+  switch (event) {
+    case NetEvent::Failed:
+    case NetEvent::LinkDown:
+      return kFailed;
+    case NetEvent::DnsResult:
+      if (resolved_.empty()) return kFailed;
+      if (remote_port_ == 0) {
+        set_state(State::Offline);
+        return kDone;
+      }
+      resolved_attempt_ = 0;
+      if (!open_and_connect(resolved_.front())) {
+        force_close();
+        return kFailed;
+      }
+      set_state(State::Connecting);
+      return kPending;
+    default:
+      return kPending;
+  }
+}
+
+int SocketCtrl::in_connecting(NetEvent event) {
+  if (need_close_ || target_ != WaitTarget::OnLine) return kFailed;
+  switch (event) {
+    case NetEvent::Failed:
+    case NetEvent::RemoteClosed:
+    case NetEvent::CloseDone:
+      // A named host: try its next address before giving up.
+      if (remote_address_ || ++resolved_attempt_ >= resolved_.size()) return kFailed;
+      if (!open_and_connect(resolved_.at(resolved_attempt_))) {
+        force_close();
+        return kFailed;
+      }
+      return kPending;
+    case NetEvent::LinkDown:
+      return kFailed;
+    case NetEvent::Listening:
+      if (server_mode_) set_state(State::Listening);
+      return kPending;
+    case NetEvent::Connected:
+      set_state(State::Online);
+      return kDone;
+    default:
+      return kPending;
+  }
+}
+
+int SocketCtrl::in_handshake(NetEvent event) {
+  if (need_close_ || (target_ != WaitTarget::OnLine && target_ != WaitTarget::TxOk)) return kFailed;
+  switch (event) {
+    case NetEvent::Failed:
+    case NetEvent::RemoteClosed:
+    case NetEvent::CloseDone:
+    case NetEvent::LinkDown:
+      need_close_ = true;
+      return kFailed;
+    default:
+      return kPending;
+  }
+}
+
+int SocketCtrl::in_online(NetEvent event) {
+  if (need_close_ || target_ == WaitTarget::OffLine) return kFailed;
+  switch (event) {
+    case NetEvent::Failed:
+    case NetEvent::RemoteClosed:
+    case NetEvent::CloseDone:
+    case NetEvent::LinkDown:
+      need_close_ = true;
+      return kFailed;
+    case NetEvent::TxAcked:
+      return target_ == WaitTarget::TxOk ? kDone : kPending;
+    case NetEvent::RxNew:
+      unread_ = true;
+      return target_ == WaitTarget::TxOk ? kPending : kDone;
+    default:
+      return kPending;
+  }
+}
+
+int SocketCtrl::in_listening(NetEvent event) {
+  if (need_close_ || target_ == WaitTarget::OffLine) return kFailed;
+  switch (event) {
+    case NetEvent::Failed:
+    case NetEvent::RemoteClosed:
+    case NetEvent::CloseDone:
+    case NetEvent::LinkDown:
+      need_close_ = true;
+      return kFailed;
+    case NetEvent::NewClient:
+    case NetEvent::Connected:
+      // Multi-client servers keep listening; a single-client server is now that client's connection.
+      if (max_accept_ == 0) set_state(State::Online);
+      return kDone;
+    default:
+      return kPending;
+  }
+}
+
+int SocketCtrl::in_disconnecting(NetEvent event) {
+  if (target_ != WaitTarget::OffLine) return kFailed;
+  switch (event) {
+    case NetEvent::Failed:
+    case NetEvent::RemoteClosed:
+    case NetEvent::CloseDone:
+      force_close();
+      set_state(State::Offline);
+      return kDone;
+    case NetEvent::LinkDown:
+      return kFailed;
+    default:
+      return kPending;
+  }
+}
+
+bool SocketCtrl::open_and_connect(const asio::ip::address& address) {
+  if (transport_) {
+    transport_->close();
+    transport_.reset();
+  }
+  auto transport = HostSocket::open(io_, options_.tcp, address.is_v6(),
+                                    [this](int fd) { return adapter_.bind_socket(fd); });
+  if (!transport) return false;
+  attach(std::move(transport));
+  return transport_->connect({address, remote_port_}, options_.local_port, options_.keep_alive,
+                             options_.connect_timeout);
+}
+
+bool SocketCtrl::open_and_listen() {
+  auto transport = HostSocket::open(io_, options_.tcp, true, [this](int fd) { return adapter_.bind_socket(fd); });
+  if (!transport) transport = HostSocket::open(io_, options_.tcp, false, [this](int fd) { return adapter_.bind_socket(fd); });
+  if (!transport) return false;
+  attach(std::move(transport));
+  // UDP servers take no clients; multi-client mode only where the adapter can accept.
+  std::size_t waiting = options_.tcp ? max_accept_ : 0;
+  if (!transport_->listen(options_.local_port, waiting)) {
+    transport_->close();
+    transport_.reset();
+    return false;
+  }
+  return true;
+}
+
+int SocketCtrl::prepare_connect() {
+  if (!remote_address_) {
+    std::error_code error;
+    auto literal = asio::ip::make_address(host_, error);
+    if (!error) {
+      remote_address_ = literal;
+    } else if (host_.empty()) {
+      return kFailed;
+    } else {
+      dns_request_ = adapter_.resolver().resolve(host_, prefer_ipv6_, [this](dns::Resolver::Addresses addresses) {
+        dns_request_.reset();
+        if (addresses.size() > kMaxResolved) addresses.resize(kMaxResolved);
+        resolved_ = std::move(addresses);
+        dispatch(NetEvent::DnsResult);
+      });
+      set_state(State::WaitDns);
+      return kDone;
+    }
+  }
+  if (!open_and_connect(*remote_address_)) {
+    force_close();
+    return kFailed;
+  }
+  set_state(State::Connecting);
+  return kDone;
+}
+
+int SocketCtrl::link_up() {
+  if (adapter_.ready()) {
+    set_state(State::Offline);
+    target_ = WaitTarget::None;
+    return kDone;
+  }
+  set_state(State::LinkOff);
+  target_ = WaitTarget::LinkUp;
+  return kPending;
+}
+
+int SocketCtrl::connect(const std::string& host, std::optional<asio::ip::address> address, std::uint16_t port,
+                        bool prefer_ipv6) {
+  if (has_open_socket()) return kFailed;
+  server_mode_ = false;
+  need_close_ = false;
+  resolved_.clear();
+  resolved_attempt_ = 0;
+  accepted_peer_.reset();
+  host_ = host;
+  prefer_ipv6_ = prefer_ipv6;
+  remote_address_ = address;
+  remote_port_ = port;
+  target_ = WaitTarget::OnLine;
+  if (!adapter_.ready()) {
+    set_state(State::LinkOff);
+    return kPending;
+  }
+  if (prepare_connect() != 0) {
+    set_state(State::Offline);
+    target_ = WaitTarget::None;
+    return kFailed;
+  }
+  return kPending;
+}
+
+int SocketCtrl::listen(std::size_t max_accept) {
+  max_accept_ = adapter_accepts_many() ? max_accept : 0;
+  if (state_ == State::Listening) return adapter_accepts_many() ? kPending : kDone;
+  if (has_open_socket()) return kFailed;
+  server_mode_ = true;
+  need_close_ = false;
+  target_ = WaitTarget::OnLine;
+  if (!adapter_.ready()) {
+    set_state(State::LinkOff);
+    return kPending;
+  }
+  if (!open_and_listen()) {
+    set_state(State::Offline);
+    target_ = WaitTarget::None;
+    return kFailed;
+  }
+  set_state(State::Connecting);
+  return kPending;
+}
+
+bool SocketCtrl::accept_into(SocketCtrl& client) {
+  if (!transport_) return false;
+  auto connection = transport_->take_client();
+  if (!connection) return false;
+  client.options_ = options_;
+  client.accepted_peer_ = connection->peer();
+  client.attach(std::move(connection));
+  client.set_state(State::Online);
+  client.transport_->start_reading();
+  return true;
+}
+
+int SocketCtrl::disconnect() {
+  State old_state = state_;
+  need_close_ = false;
+  unread_ = false;
+  if (!transport_) {
+    dns_request_.reset();
+    set_state(State::Offline);
+    target_ = WaitTarget::None;
+    return kDone;
+  }
+  set_state(State::Disconnecting);
+  target_ = WaitTarget::OffLine;
+  if (old_state == State::Online && options_.tcp) {
+    transport_->shutdown_send();
+    return kPending;
+  }
+  force_close();
+  set_state(State::Offline);
+  target_ = WaitTarget::None;
+  return kDone;
+}
+
+// As the firmware's force close: the OS socket goes, the state number stays what it was.
+void SocketCtrl::force_close() {
+  if (transport_) {
+    transport_->close();
+    transport_.reset();
+  }
+  dns_request_.reset();
+  need_close_ = false;
+  unread_ = false;
+  resolved_.clear();
+  resolved_attempt_ = 0;
+  target_ = WaitTarget::None;
+}
+
+SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const Endpoint* to) {
+  if (need_close_ || !transport_ || state_ != State::Online) return {kFailed, 0};
+  auto accepted = transport_->send(data, to);
+  if (!accepted) {
+    need_close_ = true;
+    return {kFailed, 0};
+  }
+  if (*accepted == 0 && !data.empty()) return {kDone, 0};  // full: nothing taken, no TX_OK will follow
+  target_ = WaitTarget::TxOk;
+  return {kPending, *accepted};
+}
+
+std::optional<std::size_t> SocketCtrl::pending_rx() {
+  if ((need_close_ && !unread_) || !transport_ || state_ != State::Online) return std::nullopt;
+  return transport_->pending();
+}
+
+std::optional<std::size_t> SocketCtrl::rx(std::span<std::uint8_t> into, Endpoint* from) {
+  if ((need_close_ && !unread_) || !transport_ || state_ != State::Online) return std::nullopt;
+  unread_ = false;
+  return transport_->receive(into, from);
+}
+
+int SocketCtrl::wait() {
+  if (unread_) {
+    target_ = WaitTarget::Event;
+    return kDone;
+  }
+  if (need_close_ || !transport_ || state_ != State::Online) return kFailed;
+  target_ = WaitTarget::Event;
+  return kPending;
+}
+
+}  // namespace luatnet::socket

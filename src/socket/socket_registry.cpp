@@ -1,0 +1,72 @@
+#include "socket/socket_registry.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "common/logger.hpp"
+
+namespace luatnet::socket {
+
+SocketRegistry::SocketRegistry(loop::EventLoop& loop, adapter::AdapterRegistry& adapters)
+    : loop_(loop), adapters_(adapters) {
+  adapters_.set_link_listener([this](int adapter_index, bool up) {
+    // Copy the ids first: a handler may release or create ctrls.
+    std::vector<std::uint64_t> ids;
+    for (const auto& [id, ctrl] : ctrls_) {
+      if (ctrl->adapter_index() == adapter_index) ids.push_back(id);
+    }
+    for (auto id : ids) {
+      if (auto* ctrl = find(id)) ctrl->on_link(up);
+    }
+  });
+}
+
+SocketRegistry::~SocketRegistry() { adapters_.set_link_listener(nullptr); }
+
+SocketCtrl* SocketRegistry::create(int adapter_index) {
+  adapter::Adapter* adapter = adapters_.find(adapter_index);
+  if (adapter == nullptr) return nullptr;
+  std::size_t limit = adapter->profile().max_sockets;
+  if (limit != 0) {
+    auto used = static_cast<std::size_t>(std::count_if(ctrls_.begin(), ctrls_.end(), [&](const auto& entry) {
+      return entry.second->adapter_index() == adapter_index;
+    }));
+    if (used >= limit) {
+      Logger::instance().log(LogLevel::Warn, "socket", "adapter " + std::to_string(adapter_index) + " has no more sockets");
+      return nullptr;
+    }
+  }
+  std::uint64_t id = next_id_++;
+  auto ctrl = std::make_unique<SocketCtrl>(id, *adapter, loop_.io(), *this);
+  SocketCtrl* raw = ctrl.get();
+  ctrls_.emplace(id, std::move(ctrl));
+  return raw;
+}
+
+SocketCtrl* SocketRegistry::find(std::uint64_t id) {
+  auto found = ctrls_.find(id);
+  return found == ctrls_.end() ? nullptr : found->second.get();
+}
+
+void SocketRegistry::release(std::uint64_t id) { ctrls_.erase(id); }
+
+void SocketRegistry::close_all(int adapter_index) {
+  for (const auto& [id, ctrl] : ctrls_) {
+    if (ctrl->adapter_index() == adapter_index && ctrl->has_open_socket()) ctrl->disconnect();
+  }
+}
+
+bool SocketRegistry::busy() const {
+  return std::any_of(ctrls_.begin(), ctrls_.end(), [](const auto& entry) {
+    return entry.second->has_open_socket() || entry.second->awaiting_link();
+  });
+}
+
+void SocketRegistry::socket_event(std::uint64_t ctrl_id, int event, int param) {
+  loop_.bus().post(loop::Message{.kind = loop::MessageKind::SocketEvent,
+                                 .a = static_cast<std::int64_t>(ctrl_id),
+                                 .b = event,
+                                 .c = param});
+}
+
+}  // namespace luatnet::socket

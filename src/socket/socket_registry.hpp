@@ -1,0 +1,42 @@
+// Socket layer: owns every SocketCtrl, numbers them, enforces each adapter's socket limit, forwards link
+// changes from the adapters to the sockets on them, and turns their events into bus messages for Lua.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+
+#include "adapter/adapter_registry.hpp"
+#include "loop/event_loop.hpp"
+#include "socket/socket_ctrl.hpp"
+
+namespace luatnet::socket {
+
+class SocketRegistry final : public EventSink {
+ public:
+  SocketRegistry(loop::EventLoop& loop, adapter::AdapterRegistry& adapters);
+  ~SocketRegistry();
+  SocketRegistry(const SocketRegistry&) = delete;
+  SocketRegistry& operator=(const SocketRegistry&) = delete;
+
+  // A new ctrl on `adapter_index`; nullptr when the adapter is absent or has no socket left.
+  SocketCtrl* create(int adapter_index);
+  SocketCtrl* find(std::uint64_t id);
+  void release(std::uint64_t id);
+  // Disconnects every ctrl on the adapter that has a socket open (socket.close_all).
+  void close_all(int adapter_index);
+  // True while some ctrl has a socket, a DNS lookup or a link to wait for (the run is not idle).
+  [[nodiscard]] bool busy() const;
+
+  adapter::AdapterRegistry& adapters() { return adapters_; }
+
+  void socket_event(std::uint64_t ctrl_id, int event, int param) override;
+
+ private:
+  loop::EventLoop& loop_;
+  adapter::AdapterRegistry& adapters_;
+  std::map<std::uint64_t, std::unique_ptr<SocketCtrl>> ctrls_;
+  std::uint64_t next_id_ = 1;
+};
+
+}  // namespace luatnet::socket
