@@ -13,6 +13,12 @@ constexpr int kFailed = -1;
 
 }  // namespace
 
+// A failure, the peer's close or the link going down end a connection, a handshake or a listener.
+bool SocketCtrl::ends_connection(NetEvent event) {
+  return event == NetEvent::Failed || event == NetEvent::RemoteClosed || event == NetEvent::CloseDone ||
+         event == NetEvent::LinkDown;
+}
+
 const char* state_description(State state) {
   // The firmware's own descriptions, which scripts print and compare.
   static constexpr const char* kDescriptions[] = {"硬件离线", "离线",     "等待DNS", "正在连接",
@@ -157,27 +163,20 @@ int SocketCtrl::in_connecting(NetEvent event) {
 
 int SocketCtrl::in_handshake(NetEvent event) {
   if (need_close_ || (target_ != WaitTarget::OnLine && target_ != WaitTarget::TxOk)) return kFailed;
-  switch (event) {
-    case NetEvent::Failed:
-    case NetEvent::RemoteClosed:
-    case NetEvent::CloseDone:
-    case NetEvent::LinkDown:
-      need_close_ = true;
-      return kFailed;
-    default:
-      return kPending;
+  if (ends_connection(event)) {
+    need_close_ = true;
+    return kFailed;
   }
+  return kPending;
 }
 
 int SocketCtrl::in_online(NetEvent event) {
   if (need_close_ || target_ == WaitTarget::OffLine) return kFailed;
+  if (ends_connection(event)) {
+    need_close_ = true;
+    return kFailed;
+  }
   switch (event) {
-    case NetEvent::Failed:
-    case NetEvent::RemoteClosed:
-    case NetEvent::CloseDone:
-    case NetEvent::LinkDown:
-      need_close_ = true;
-      return kFailed;
     case NetEvent::TxAcked:
       return target_ == WaitTarget::TxOk ? kDone : kPending;
     case NetEvent::RxNew:
@@ -190,13 +189,11 @@ int SocketCtrl::in_online(NetEvent event) {
 
 int SocketCtrl::in_listening(NetEvent event) {
   if (need_close_ || target_ == WaitTarget::OffLine) return kFailed;
+  if (ends_connection(event)) {
+    need_close_ = true;
+    return kFailed;
+  }
   switch (event) {
-    case NetEvent::Failed:
-    case NetEvent::RemoteClosed:
-    case NetEvent::CloseDone:
-    case NetEvent::LinkDown:
-      need_close_ = true;
-      return kFailed;
     case NetEvent::NewClient:
     case NetEvent::Connected:
       // Multi-client servers keep listening; a single-client server is now that client's connection.

@@ -106,6 +106,7 @@ class SocketCtrl {
     LinkUp, LinkDown, DnsResult, Connected, Listening, NewClient, RxNew, TxAcked, RemoteClosed, Failed, CloseDone
   };
   using Handler = int (SocketCtrl::*)(NetEvent);
+  static bool ends_connection(NetEvent event);
 
   int in_link_off(NetEvent event);
   int in_offline(NetEvent event);

@@ -48,7 +48,7 @@ end
 function sys.check_task()
     local co, isMain = coroutine.running()
     if isMain then
-        error("sys: this call waits, so it must run inside a task (sys.taskInit), not in the main chunk", 3)
+        error("sys: this call waits, so it must run inside a task (sys.taskInit), not in the main chunk", 2)
     end
     return co
 end
@@ -235,27 +235,28 @@ local function dispatch()
     queue, queueHead, queueTail = {}, 1, 0
 end
 
-function sys.waitUntil(topic, ms)
+-- Subscribes the running task to `topic` and waits (at most ms, when given) for a publication; returns
+-- what woke it, packed: the topic and its values, or nothing on timeout.
+local function awaitTopic(topic, ms)
     local co = sys.check_task()
     sys.subscribe(topic, co)
     local message = ms and pack(sys.wait(ms)) or pack(coroutine.yield())
     sys.unsubscribe(topic, co)
+    return message
+end
+
+function sys.waitUntil(topic, ms)
+    local message = awaitTopic(topic, ms)
     return message[1] ~= nil, unpack(message, 2, message.n)
 end
 
 function sys.waitUntilMsg(topic)
-    local co = sys.check_task()
-    sys.subscribe(topic, co)
-    local message = pack(coroutine.yield())
-    sys.unsubscribe(topic, co)
+    local message = awaitTopic(topic)
     return unpack(message, 2, message.n)
 end
 
 function sys.waitUntilExt(topic, ms)
-    local co = sys.check_task()
-    sys.subscribe(topic, co)
-    local message = ms and pack(sys.wait(ms)) or pack(coroutine.yield())
-    sys.unsubscribe(topic, co)
+    local message = awaitTopic(topic, ms)
     if message[1] ~= nil then return unpack(message, 1, message.n) end
     return false
 end
