@@ -41,6 +41,7 @@ void LuaHost::open_modules() {
   open_rtos(L_);
   open_json(L_);
   open_crypto(L_);
+  open_io_extras(L_);
   open_embedded(L_);
 }
 

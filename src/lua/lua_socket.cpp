@@ -144,13 +144,22 @@ int socket_config(lua_State* L) {
   int idle = static_cast<int>(check_range(L, 5, 0, 0x7fffffff, "keep_idle must be a non-negative number of seconds"));
   int interval = static_cast<int>(check_range(L, 6, 0, 0x7fffffff, "keep_interval must be non-negative"));
   int count = static_cast<int>(check_range(L, 7, 0, 0x7fffffff, "keep_cnt must be non-negative"));
+  std::optional<std::string> tls_arguments[4];
   for (int index = 8; index <= 11; ++index) {
-    if (!lua_isnoneornil(L, index)) luaL_checkstring(L, index);
+    if (lua_isnoneornil(L, index)) continue;
+    size_t length = 0;
+    const char* text = luaL_checklstring(L, index, &length);
+    tls_arguments[index - 8] = std::string(text, length);
   }
   if (tls) {
-    Logger::instance().log(LogLevel::Error, "socket", "NOT SUPPORT TLS: this luatnet build has no TLS yet");
-    lua_pushboolean(L, 0);
-    return 1;
+    std::string error;
+    options.tls = tls::make_credentials(udp, tls_arguments[0], tls_arguments[1], tls_arguments[2], tls_arguments[3],
+                                        error);
+    if (!options.tls) {
+      Logger::instance().log(LogLevel::Error, "socket", "config: " + error);
+      lua_pushboolean(L, 0);
+      return 1;
+    }
   }
   options.tcp = !udp;
   options.keep_alive = {idle > 0, idle, interval, count};
@@ -418,9 +427,9 @@ int socket_set_dns(lua_State* L) {
 }
 
 int socket_ssl_log(lua_State* L) {
-  // Kept for the TLS layer; the level is 0 (quiet) .. 4 (verbose).
   lua_Integer level = opt_integer(L, 1, 1);
   luaL_argcheck(L, level >= 0 && level <= 4, 1, "level must be 0..4");
+  tls::TlsContext::set_debug_level(static_cast<int>(level));
   return 0;
 }
 

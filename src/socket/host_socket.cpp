@@ -64,7 +64,14 @@ std::shared_ptr<HostSocket> HostSocket::open(asio::io_context& io, bool tcp, boo
 }
 
 HostSocket::HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6)
-    : io_(io), descriptor_(io, fd), tcp_(tcp), ipv6_(ipv6) {}
+    : io_(io), descriptor_(io, fd), tcp_(tcp), ipv6_(ipv6) {
+  if (tcp_) {
+    // Scripts send whole messages and TLS writes each handshake record on its own: Nagle's algorithm
+    // would hold them back for the peer's delayed ACK.
+    int on = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
+}
 
 HostSocket::~HostSocket() { close(); }
 
@@ -194,6 +201,8 @@ void HostSocket::arm_accept() {
           self->listener_socket_->close();
           self->listener_socket_.reset();
           self->descriptor_.assign(client);
+          int on = 1;
+          setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
           self->peer_ = from_sockaddr(address);
           self->connected_ = true;
           self->emit(Event::NewClient);
@@ -277,7 +286,7 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
   return static_cast<std::size_t>(got);
 }
 
-std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, const Endpoint* to) {
+std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse) {
   if (closed_ || !descriptor_.is_open()) return std::nullopt;
   int fd = descriptor_.native_handle();
   if (!tcp_) {
@@ -298,7 +307,7 @@ std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, 
     return data.size();
   }
   std::size_t queued = unsent_.size() - unsent_offset_;
-  if (queued >= kSendQueueLimit) return 0;
+  if (may_refuse && queue_full()) return 0;
   std::size_t taken = 0;
   if (queued == 0) {
     ssize_t sent = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);

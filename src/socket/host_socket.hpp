@@ -59,6 +59,8 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   std::shared_ptr<HostSocket> take_client();
   // Starts reporting Readable/RemoteClosed (for a socket handed over by take_client).
   void start_reading();
+  // Reports Readable once more (a TLS session may hold records that arrived with the handshake).
+  void post_readable() { post_event(Event::Readable); }
 
   [[nodiscard]] const std::optional<Endpoint>& peer() const { return peer_; }
   [[nodiscard]] bool is_tcp() const { return tcp_; }
@@ -67,8 +69,10 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   std::optional<std::size_t> pending();
   // Reads into `into` (a UDP datagram longer than `into` loses its rest); nullopt on error.
   std::optional<std::size_t> receive(std::span<std::uint8_t> into, Endpoint* from);
-  // Queues all of `data` (0 when the queue is full, nothing taken); nullopt on error.
-  std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to);
+  // Queues all of `data` (0 when the queue is full and `may_refuse`, nothing taken); nullopt on error.
+  std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse = true);
+  // True when a TCP send would now be refused as full.
+  [[nodiscard]] bool queue_full() const { return unsent_.size() - unsent_offset_ >= kSendQueueLimit; }
   // TCP: sends FIN once queued data is out; CloseDone follows.
   void shutdown_send();
   void close();

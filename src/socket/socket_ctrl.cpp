@@ -62,6 +62,10 @@ void SocketCtrl::attach(std::shared_ptr<HostSocket> transport) {
 }
 
 void SocketCtrl::on_transport(HostSocket::Event event) {
+  if (event == HostSocket::Event::Readable && session_ && state_ == State::Online) {
+    take_tls_records();
+    return;
+  }
   switch (event) {
     case HostSocket::Event::Connected: dispatch(NetEvent::Connected); return;
     case HostSocket::Event::Listening: dispatch(NetEvent::Listening); return;
@@ -154,6 +158,10 @@ int SocketCtrl::in_connecting(NetEvent event) {
       if (server_mode_) set_state(State::Listening);
       return kPending;
     case NetEvent::Connected:
+      if (options_.tls) {
+        if (!start_tls(tls::TlsContext::Role::Client)) return kFailed;
+        return step_handshake();
+      }
       set_state(State::Online);
       return kDone;
     default:
@@ -167,7 +175,77 @@ int SocketCtrl::in_handshake(NetEvent event) {
     need_close_ = true;
     return kFailed;
   }
+  if (event == NetEvent::RxNew || event == NetEvent::TlsTimer) return step_handshake();
   return kPending;
+}
+
+bool SocketCtrl::prepare_tls_context(tls::TlsContext::Role role) {
+  auto& context = tls_contexts_[static_cast<int>(role)];
+  if (context) return true;
+  std::string error;
+  context = tls::TlsContext::create(*options_.tls, role, error);
+  if (!context) Logger::instance().log(LogLevel::Error, "tls", error);
+  return context != nullptr;
+}
+
+bool SocketCtrl::start_tls(tls::TlsContext::Role role) {
+  if (!prepare_tls_context(role)) return false;
+  const auto& context = tls_contexts_[static_cast<int>(role)];
+  session_ = std::make_unique<tls::TlsSession>(context, static_cast<tls::RecordIo&>(*this), io_, options_.connect_timeout,
+                                               [this] { dispatch(NetEvent::TlsTimer); });
+  std::error_code not_literal;
+  asio::ip::make_address(host_, not_literal);
+  if (role == tls::TlsContext::Role::Client && not_literal && !host_.empty()) session_->set_hostname(host_);
+  set_state(State::Handshake);
+  return true;
+}
+
+int SocketCtrl::step_handshake() {
+  switch (session_->handshake()) {
+    case tls::TlsSession::Progress::Waiting:
+      return kPending;
+    case tls::TlsSession::Progress::Done:
+      set_state(State::Online);
+      transport_->post_readable();
+      return kDone;
+    case tls::TlsSession::Progress::Failed:
+      break;
+  }
+  Logger::instance().log(LogLevel::Error, "tls", "ctrl " + std::to_string(id_) + " handshake failed: " +
+                                                     session_->last_error());
+  need_close_ = true;
+  return kFailed;
+}
+
+// Online TLS: decrypt what arrived; plaintext is announced like plain data, then a close or failure.
+void SocketCtrl::take_tls_records() {
+  bool datagram = !options_.tcp;
+  auto outcome = session_->read_available([this, datagram](std::span<const std::uint8_t> plain) {
+    if (datagram || plaintext_.empty()) {
+      plaintext_.emplace_back(plain.begin(), plain.end());
+    } else {
+      plaintext_.back().insert(plaintext_.back().end(), plain.begin(), plain.end());
+    }
+  });
+  if (outcome.plain_bytes > 0) dispatch(NetEvent::RxNew);
+  if (outcome.failed) {
+    Logger::instance().log(LogLevel::Warn, "tls", "ctrl " + std::to_string(id_) + ": " + session_->last_error());
+    dispatch(NetEvent::Failed);
+  } else if (outcome.peer_closed) {
+    dispatch(NetEvent::RemoteClosed);
+  }
+}
+
+int SocketCtrl::send_record(std::span<const std::uint8_t> bytes) {
+  if (!transport_) return -1;
+  auto sent = transport_->send(bytes, nullptr, false);
+  return sent ? static_cast<int>(*sent) : -1;
+}
+
+int SocketCtrl::receive_record(std::span<std::uint8_t> into) {
+  if (!transport_) return -1;
+  auto got = transport_->receive(into, nullptr);
+  return got ? static_cast<int>(*got) : -1;
 }
 
 int SocketCtrl::in_online(NetEvent event) {
@@ -197,7 +275,12 @@ int SocketCtrl::in_listening(NetEvent event) {
     case NetEvent::NewClient:
     case NetEvent::Connected:
       // Multi-client servers keep listening; a single-client server is now that client's connection.
-      if (max_accept_ == 0) set_state(State::Online);
+      if (max_accept_ != 0) return kDone;
+      if (options_.tls && options_.tcp) {
+        if (!start_tls(tls::TlsContext::Role::Server)) return kFailed;
+        return step_handshake();
+      }
+      set_state(State::Online);
       return kDone;
     default:
       return kPending;
@@ -234,6 +317,8 @@ bool SocketCtrl::open_and_connect(const asio::ip::address& address) {
 }
 
 bool SocketCtrl::open_and_listen() {
+  // A TLS server's certificate problems show at listen, and its clients share one configuration.
+  if (options_.tls && options_.tcp && !prepare_tls_context(tls::TlsContext::Role::Server)) return false;
   auto transport = HostSocket::open(io_, options_.tcp, true, [this](int fd) { return adapter_.bind_socket(fd); });
   if (!transport) transport = HostSocket::open(io_, options_.tcp, false, [this](int fd) { return adapter_.bind_socket(fd); });
   if (!transport) return false;
@@ -336,10 +421,25 @@ bool SocketCtrl::accept_into(SocketCtrl& client) {
   auto connection = transport_->take_client();
   if (!connection) return false;
   client.options_ = options_;
+  client.tls_contexts_[static_cast<int>(tls::TlsContext::Role::Server)] =
+      tls_contexts_[static_cast<int>(tls::TlsContext::Role::Server)];
   client.accepted_peer_ = connection->peer();
   client.attach(std::move(connection));
-  client.set_state(State::Online);
   client.transport_->start_reading();
+  if (options_.tls && options_.tcp) {
+    // The accepted ctrl shakes hands on its own and reports ON_LINE to its own receiver.
+    client.target_ = WaitTarget::OnLine;
+    if (!client.start_tls(tls::TlsContext::Role::Server)) {
+      client.force_close();
+      return false;
+    }
+    if (client.step_handshake() < 0) {
+      client.force_close();
+      return false;
+    }
+    return true;
+  }
+  client.set_state(State::Online);
   return true;
 }
 
@@ -356,6 +456,7 @@ int SocketCtrl::disconnect() {
   set_state(State::Disconnecting);
   target_ = WaitTarget::OffLine;
   if (old_state == State::Online && options_.tcp) {
+    if (session_) session_->close_notify();
     transport_->shutdown_send();
     return kPending;
   }
@@ -367,6 +468,9 @@ int SocketCtrl::disconnect() {
 
 // As the firmware's force close: the OS socket goes, the state number stays what it was.
 void SocketCtrl::force_close() {
+  session_.reset();
+  plaintext_.clear();
+  plaintext_offset_ = 0;
   if (transport_) {
     transport_->close();
     transport_.reset();
@@ -381,6 +485,15 @@ void SocketCtrl::force_close() {
 
 SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const Endpoint* to) {
   if (need_close_ || !transport_ || state_ != State::Online) return {kFailed, 0};
+  if (session_) {
+    if (options_.tcp && transport_->queue_full()) return {kDone, 0};
+    if (!session_->write(data)) {
+      need_close_ = true;
+      return {kFailed, 0};
+    }
+    target_ = WaitTarget::TxOk;
+    return {kPending, data.size()};
+  }
   auto accepted = transport_->send(data, to);
   if (!accepted) {
     need_close_ = true;
@@ -393,13 +506,26 @@ SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const En
 
 std::optional<std::size_t> SocketCtrl::pending_rx() {
   if ((need_close_ && !unread_) || !transport_ || state_ != State::Online) return std::nullopt;
+  if (session_) return plaintext_.empty() ? 0 : plaintext_.front().size() - plaintext_offset_;
   return transport_->pending();
 }
 
 std::optional<std::size_t> SocketCtrl::rx(std::span<std::uint8_t> into, Endpoint* from) {
   if ((need_close_ && !unread_) || !transport_ || state_ != State::Online) return std::nullopt;
   unread_ = false;
-  return transport_->receive(into, from);
+  if (!session_) return transport_->receive(into, from);
+  if (plaintext_.empty()) return 0;
+  // TLS: a limit leaves the rest of the stream; DTLS: the rest of the datagram is dropped, as for UDP.
+  auto& front = plaintext_.front();
+  std::size_t count = std::min(into.size(), front.size() - plaintext_offset_);
+  std::copy_n(front.begin() + static_cast<std::ptrdiff_t>(plaintext_offset_), count, into.begin());
+  plaintext_offset_ += count;
+  if (!options_.tcp || plaintext_offset_ == front.size()) {
+    plaintext_.pop_front();
+    plaintext_offset_ = 0;
+  }
+  if (from != nullptr && transport_->peer()) *from = *transport_->peer();
+  return count;
 }
 
 int SocketCtrl::wait() {

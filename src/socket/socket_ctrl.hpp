@@ -14,8 +14,12 @@
 #include <string>
 #include <vector>
 
+#include <deque>
+
 #include "adapter/adapter.hpp"
 #include "socket/host_socket.hpp"
+#include "tls/tls_context.hpp"
+#include "tls/tls_session.hpp"
 
 namespace luatnet::socket {
 
@@ -55,10 +59,11 @@ struct SocketOptions {
   bool tcp = false;  // as on the device, a ctrl is UDP until socket.config says otherwise
   std::uint16_t local_port = 0;
   KeepAlive keep_alive;
-  std::chrono::milliseconds connect_timeout{10000};
+  std::chrono::milliseconds connect_timeout{10000};  // also the limit for a TLS handshake
+  std::optional<tls::Credentials> tls;               // set: TLS over TCP, DTLS over UDP
 };
 
-class SocketCtrl {
+class SocketCtrl final : private tls::RecordIo {
  public:
   SocketCtrl(std::uint64_t id, adapter::Adapter& adapter, asio::io_context& io, EventSink& sink);
   ~SocketCtrl();
@@ -103,7 +108,8 @@ class SocketCtrl {
 
  private:
   enum class NetEvent {
-    LinkUp, LinkDown, DnsResult, Connected, Listening, NewClient, RxNew, TxAcked, RemoteClosed, Failed, CloseDone
+    LinkUp, LinkDown, DnsResult, Connected, Listening, NewClient, RxNew, TxAcked, RemoteClosed, Failed, CloseDone,
+    TlsTimer
   };
   using Handler = int (SocketCtrl::*)(NetEvent);
   static bool ends_connection(NetEvent event);
@@ -126,6 +132,13 @@ class SocketCtrl {
   bool open_and_connect(const asio::ip::address& address);
   bool open_and_listen();
   void attach(std::shared_ptr<HostSocket> transport);
+  // TLS: starts this side's session (client, or server for an accepted connection) in state Handshake.
+  bool start_tls(tls::TlsContext::Role role);
+  bool prepare_tls_context(tls::TlsContext::Role role);
+  int step_handshake();
+  void take_tls_records();
+  int send_record(std::span<const std::uint8_t> bytes) override;
+  int receive_record(std::span<std::uint8_t> into) override;
   void set_state(State state);
   void report(int event, int param);
 
@@ -150,6 +163,10 @@ class SocketCtrl {
   std::shared_ptr<void> dns_request_;
   std::shared_ptr<HostSocket> transport_;
   std::optional<Endpoint> accepted_peer_;
+  std::shared_ptr<tls::TlsContext> tls_contexts_[2];  // by role, built on first use
+  std::unique_ptr<tls::TlsSession> session_;
+  std::deque<std::vector<std::uint8_t>> plaintext_;  // decrypted, not yet read: one entry per record
+  std::size_t plaintext_offset_ = 0;                   // bytes of the front entry already read (TLS)
 };
 
 const char* state_description(State state);

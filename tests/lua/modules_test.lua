@@ -38,6 +38,16 @@ check.eq(parts[3], "c", "split piece")
 check.eq(#string.split("a,b,,c", ",", true), 4, "split keeps empty parts when asked")
 check.eq(("x-y"):split("-")[2], "y", "split as a string method")
 
+-- io helpers from LuatOS
+local file = os.tmpname()
+check.eq(io.writeFile(file, "abc\0def"), true, "io.writeFile")
+check.eq(io.readFile(file), "abc\0def", "io.readFile keeps binary data")
+check.eq(io.exists(file), true, "io.exists")
+check.eq(io.fileSize(file), 7, "io.fileSize")
+os.remove(file)
+check.eq(io.exists(file), false, "io.exists on a missing file")
+check.eq(io.readFile(file), nil, "io.readFile on a missing file is nil")
+
 -- rtos / mcu
 check.eq(rtos.bsp(), "PC", "rtos.bsp")
 local t0 = mcu.ticks()
@@ -76,4 +86,4 @@ check.eq(lines[4], script:match("[^/]+$") .. ":7" and ("E/" .. script:match("[^/
 check.eq(#lines, 4, "SILENT stops logging")
 os.remove(script)
 os.remove(logfile)
-check.done(37)
+check.done(43)

@@ -9,32 +9,50 @@ local function shell(command)
     return out
 end
 
--- Starts `command` in the background under `timeout`; returns its pid.
+local function quote(text)
+    return "'" .. text:gsub("'", "'\\''") .. "'"
+end
+
+local function readAll(name)
+    local file = io.open(name)
+    if not file then return "" end
+    local text = file:read("*a")
+    file:close()
+    return text
+end
+
+-- Starts `command` in the background, in its own process group, under `timeout`; returns its pid.
 function peers.spawn(command, seconds)
-    local pid = shell(string.format("timeout %d %s >/dev/null 2>&1 & echo $!", seconds or 60, command))
+    local pid = shell(string.format("setsid timeout %d bash -c %s >/dev/null 2>&1 </dev/null & echo $!",
+        seconds or 60, quote(command)))
     return tonumber(pid)
 end
 
 -- Runs `command` in the background (the event loop keeps going); await() returns its output.
 function peers.run(command, seconds)
     local out = os.tmpname()
-    local pid = shell(string.format("(timeout %d bash -c %q > %s 2>&1) >/dev/null 2>&1 & echo $!",
-        seconds or 30, command, out))
+    local pid = shell(string.format("setsid timeout %d bash -c %s >%s 2>&1 </dev/null & echo $!",
+        seconds or 30, quote(command), out))
     return { pid = tonumber(pid), out = out }
 end
 
-function peers.await(job, ms)
+-- Waits until the job has ended or its output holds `text`, stops it and returns its output.
+function peers.await(job, ms, text)
     local deadline = mcu.ticks() + (ms or 30000)
-    while os.execute("kill -0 " .. job.pid .. " 2>/dev/null") and mcu.ticks() < deadline do sys.wait(20) end
-    local file = io.open(job.out)
-    local text = file and file:read("*a") or ""
-    if file then file:close() end
+    while mcu.ticks() < deadline do
+        if text and readAll(job.out):find(text, 1, true) then break end
+        if not os.execute("kill -0 " .. job.pid .. " 2>/dev/null") then break end
+        sys.wait(20)
+    end
+    peers.kill(job.pid)
+    local output = readAll(job.out)
     os.remove(job.out)
-    return text
+    return output
 end
 
+-- Stops a spawned peer and everything it started.
 function peers.kill(pid)
-    if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
+    if pid then os.execute("kill -- -" .. pid .. " 2>/dev/null; kill " .. pid .. " 2>/dev/null") end
 end
 
 -- A port nothing uses now, below the ephemeral range (servers need ports under 60000, and parallel
