@@ -228,31 +228,51 @@ std::shared_ptr<HostSocket> HostSocket::take_client() {
 
 void HostSocket::start_reading() { arm_read(); }
 
+// What is there to read now: data (or a datagram), the peer's close, nothing yet, or an error.
+HostSocket::ReadState HostSocket::probe_read() {
+  int fd = descriptor_.native_handle();
+  char probe = 0;
+  while (true) {
+    ssize_t peeked = ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT | (tcp_ ? 0 : MSG_TRUNC));
+    if (peeked > 0) return ReadState::Data;
+    if (peeked == 0) {
+      if (tcp_) return ReadState::Closed;
+      ::recv(fd, &probe, 1, MSG_DONTWAIT);  // an empty datagram carries nothing to read: drop it
+      continue;
+    }
+    if (errno == EINTR || (!tcp_ && errno == ECONNREFUSED)) continue;  // a late ICMP error is no news
+    return would_block() ? ReadState::Nothing : ReadState::Error;
+  }
+}
+
+void HostSocket::report_read_state(ReadState state) {
+  switch (state) {
+    case ReadState::Data: emit(Event::Readable); return;  // reading resumes once the owner took the data
+    case ReadState::Closed: emit(Event::RemoteClosed); return;
+    case ReadState::Error: emit(Event::Failed); return;
+    case ReadState::Nothing: arm_read(); return;
+  }
+}
+
+// Asio waits for the next edge only: an edge that came while nobody waited (data or the peer's close
+// that arrived before this call) is gone, so look first and wait only when there is nothing.
 void HostSocket::arm_read() {
   if (closed_ || reading_ || !descriptor_.is_open()) return;
   reading_ = true;
-  descriptor_.async_wait(asio::posix::descriptor_base::wait_read, [self = shared_from_this()](
-                                                                       const std::error_code& error) {
-    self->reading_ = false;
-    if (error || self->closed_) return;
-    int fd = self->descriptor_.native_handle();
-    char probe = 0;
-    ssize_t peeked = ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT | (self->tcp_ ? 0 : MSG_TRUNC));
-    if (peeked > 0 || (!self->tcp_ && peeked == 0)) {
-      if (!self->tcp_ && peeked == 0) {
-        ::recv(fd, &probe, 1, MSG_DONTWAIT);  // an empty datagram carries nothing to read: drop it
-        self->arm_read();
-        return;
-      }
-      self->emit(Event::Readable);  // reading resumes when the owner has taken the data
-    } else if (peeked == 0) {
-      self->emit(Event::RemoteClosed);
-    } else if (would_block() || errno == EINTR || (!self->tcp_ && errno == ECONNREFUSED)) {
-      self->arm_read();
-    } else {
-      self->emit(Event::Failed);
-    }
-  });
+  if (probe_read() != ReadState::Nothing) {
+    // Report from the loop, looking again then: the owner may have read it in the meantime.
+    asio::post(io_, [self = shared_from_this()] {
+      self->reading_ = false;
+      if (!self->closed_) self->report_read_state(self->probe_read());
+    });
+    return;
+  }
+  descriptor_.async_wait(asio::posix::descriptor_base::wait_read,
+                         [self = shared_from_this()](const std::error_code& error) {
+                           self->reading_ = false;
+                           if (error || self->closed_) return;
+                           self->report_read_state(self->probe_read());
+                         });
 }
 
 std::optional<std::size_t> HostSocket::pending() {

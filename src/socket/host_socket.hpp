@@ -80,6 +80,9 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
  private:
   void emit(Event event);
   void post_event(Event event);
+  enum class ReadState { Data, Closed, Nothing, Error };
+  ReadState probe_read();
+  void report_read_state(ReadState state);
   void arm_read();
   void arm_write();
   void arm_accept();

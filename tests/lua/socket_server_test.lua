@@ -35,8 +35,8 @@ end, "single")
 
 sys.taskInit(function()
     sys.waitUntil("SINGLE_UP", 3000)
-    local job = peers.run("printf 'hello single\\n' | ncat 127.0.0.1 " .. SINGLE, 10)
-    local out = peers.await(job, 10000)
+    local job = peers.run("(printf 'hello single\\n'; sleep 2) | ncat 127.0.0.1 " .. SINGLE, 10)
+    local out = peers.await(job, 10000, "reply")
     check.eq(out, "reply\n", "ncat client received the reply")
 end)
 
