@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <asio/post.hpp>
+
+#include "loop/event_loop.hpp"
 #include <cerrno>
 #include <cstring>
 
@@ -228,7 +230,8 @@ std::shared_ptr<HostSocket> HostSocket::take_client() {
 
 void HostSocket::start_reading() { arm_read(); }
 
-// What is there to read now: data (or a datagram), the peer's close, nothing yet, or an error.
+// What is there to read now: data (or a datagram), the peer's close, nothing yet, or an error. A peek
+// costs one call and answers all four; used where "nothing" is the likely answer.
 HostSocket::ReadState HostSocket::probe_read() {
   int fd = descriptor_.native_handle();
   char probe = 0;
@@ -245,6 +248,20 @@ HostSocket::ReadState HostSocket::probe_read() {
   }
 }
 
+// After the descriptor became readable "data" is the likely answer: for TCP, FIONREAD both says so and
+// gives the amount rx will ask for, so the peek is only needed when it says zero.
+HostSocket::ReadState HostSocket::probe_ready() {
+  if (tcp_) {
+    int available = 0;
+    if (ioctl(descriptor_.native_handle(), FIONREAD, &available) == 0 && available > 0) {
+      known_pending_ = static_cast<std::size_t>(available);
+      known_at_harvest_ = loop::EventLoop::harvests();
+      return ReadState::Data;
+    }
+  }
+  return probe_read();
+}
+
 void HostSocket::report_read_state(ReadState state) {
   switch (state) {
     case ReadState::Data: emit(Event::Readable); return;  // reading resumes once the owner took the data
@@ -259,19 +276,26 @@ void HostSocket::report_read_state(ReadState state) {
 void HostSocket::arm_read() {
   if (closed_ || reading_ || !descriptor_.is_open()) return;
   reading_ = true;
-  if (probe_read() != ReadState::Nothing) {
+  // Drained what the kernel held when we last asked, with no readiness harvested since: any later data
+  // or close will raise a new edge, so wait without looking.
+  bool nothing_missed = tcp_ && known_pending_ == 0 && known_at_harvest_ == loop::EventLoop::harvests();
+  if (!nothing_missed && probe_read() != ReadState::Nothing) {
     // Report from the loop, looking again then: the owner may have read it in the meantime.
     asio::post(io_, [self = shared_from_this()] {
       self->reading_ = false;
-      if (!self->closed_) self->report_read_state(self->probe_read());
+      if (!self->closed_) self->report_read_state(self->probe_ready());
     });
     return;
+  }
+  if (tcp_ && !nothing_missed) {
+    known_pending_ = 0;  // the peek just said so
+    known_at_harvest_ = loop::EventLoop::harvests();
   }
   descriptor_.async_wait(asio::posix::descriptor_base::wait_read,
                          [self = shared_from_this()](const std::error_code& error) {
                            self->reading_ = false;
                            if (error || self->closed_) return;
-                           self->report_read_state(self->probe_read());
+                           self->report_read_state(self->probe_ready());
                          });
 }
 
@@ -279,9 +303,12 @@ std::optional<std::size_t> HostSocket::pending() {
   if (closed_ || !descriptor_.is_open()) return std::nullopt;
   int fd = descriptor_.native_handle();
   if (tcp_) {
+    if (known_pending_) return *known_pending_;
     int available = 0;
     if (ioctl(fd, FIONREAD, &available) != 0) return std::nullopt;
-    return static_cast<std::size_t>(available);
+    known_pending_ = static_cast<std::size_t>(available);
+    known_at_harvest_ = loop::EventLoop::harvests();
+    return known_pending_;
   }
   ssize_t size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
   if (size < 0) return would_block() || errno == ECONNREFUSED ? std::optional<std::size_t>(0) : std::nullopt;
@@ -300,10 +327,21 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
     if (!would_block() && !(!tcp_ && errno == ECONNREFUSED)) return std::nullopt;
     got = 0;
   }
-  if (!tcp_ && got >= 0 && from != nullptr && length > 0 && address.ss_family != 0) *from = from_sockaddr(address);
-  // TCP: listen again only once everything is read (leftovers raise no new event, as on the device).
-  if (!tcp_ || pending().value_or(0) == 0) arm_read();
-  return static_cast<std::size_t>(got);
+  if (!tcp_) {
+    if (from != nullptr && length > 0 && address.ss_family != 0) *from = from_sockaddr(address);
+    arm_read();
+    return static_cast<std::size_t>(got);
+  }
+  // TCP: listen again once everything is read; leftovers of a limited rx raise no new event (as lwIP).
+  auto taken = static_cast<std::size_t>(got);
+  if (known_pending_ && *known_pending_ > taken) {
+    *known_pending_ -= taken;
+  } else {
+    if (!known_pending_ || *known_pending_ != taken) known_pending_.reset();
+    else known_pending_ = 0;
+    arm_read();
+  }
+  return taken;
 }
 
 std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse) {
@@ -342,7 +380,7 @@ std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, 
     arm_write();
   }
   ack_poll_ = std::chrono::milliseconds(1);
-  check_acknowledged();
+  schedule_ack_check();
   return data.size();
 }
 
@@ -381,10 +419,21 @@ void HostSocket::flush() {
   check_acknowledged();
 }
 
+void HostSocket::schedule_ack_check() {
+  if (ack_check_scheduled_) return;
+  ack_check_scheduled_ = true;
+  // From the loop: by then the owner may have stopped waiting for TX_OK, and nothing needs asking.
+  asio::post(io_, [self = shared_from_this()] {
+    self->ack_check_scheduled_ = false;
+    self->check_acknowledged();
+  });
+}
+
 // TX_OK means the peer has the data: our queue is empty and the kernel holds no unacknowledged bytes.
 // Linux does not announce acknowledgements, so a short, backing-off timer looks at SIOCOUTQ.
 void HostSocket::check_acknowledged() {
   if (closed_ || ack_check_scheduled_) return;
+  if (ack_interest_ && !ack_interest_()) return;
   if (unsent_.empty()) {
     int outstanding = 0;
     ioctl(descriptor_.native_handle(), SIOCOUTQ, &outstanding);

@@ -48,6 +48,8 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   HostSocket& operator=(const HostSocket&) = delete;
 
   void set_listener(Listener listener) { listener_ = std::move(listener); }
+  // Asked before looking for acknowledgements: false while nobody waits for TX_OK (saves a call per tx).
+  void set_ack_interest(std::function<bool()> interest) { ack_interest_ = std::move(interest); }
 
   // Starts connecting; the outcome arrives as Connected or Failed (also after `timeout`).
   bool connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
@@ -82,11 +84,13 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   void post_event(Event event);
   enum class ReadState { Data, Closed, Nothing, Error };
   ReadState probe_read();
+  ReadState probe_ready();
   void report_read_state(ReadState state);
   void arm_read();
   void arm_write();
   void arm_accept();
   void flush();
+  void schedule_ack_check();
   void check_acknowledged();
   void on_connected(std::error_code error);
   void apply_keep_alive(const KeepAlive& keep_alive);
@@ -96,6 +100,9 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   std::unique_ptr<asio::posix::stream_descriptor> listener_socket_;
   std::unique_ptr<asio::steady_timer> timer_;  // connect timeout, then acknowledgement polling
   Listener listener_;
+  std::function<bool()> ack_interest_;
+  std::optional<std::size_t> known_pending_;  // TCP bytes the kernel holds, as last asked ...
+  std::uint64_t known_at_harvest_ = 0;        // ... and the loop's harvest count then
   bool tcp_;
   bool ipv6_;
   bool closed_ = false;

@@ -59,6 +59,7 @@ void SocketCtrl::report(int event, int param) {
 void SocketCtrl::attach(std::shared_ptr<HostSocket> transport) {
   transport_ = std::move(transport);
   transport_->set_listener([this](HostSocket::Event event) { on_transport(event); });
+  transport_->set_ack_interest([this] { return target_ == WaitTarget::TxOk; });
 }
 
 void SocketCtrl::on_transport(HostSocket::Event event) {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <memory>
 
 #include "adapter/adapter_registry.hpp"
@@ -35,7 +35,7 @@ class SocketRegistry final : public EventSink {
  private:
   loop::EventLoop& loop_;
   adapter::AdapterRegistry& adapters_;
-  std::map<std::uint64_t, std::unique_ptr<SocketCtrl>> ctrls_;
+  std::unordered_map<std::uint64_t, std::unique_ptr<SocketCtrl>> ctrls_;
   std::uint64_t next_id_ = 1;
 };
 
