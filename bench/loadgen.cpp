@@ -86,7 +86,7 @@ class LoadGen {
 
   // Connects every connection and checks each with one echoed message before the clock starts.
   bool establish(std::vector<Conn>& conns) {
-    auto deadline = Clock::now() + std::chrono::seconds(30);
+    auto deadline = Clock::now() + std::chrono::seconds(10);
     std::size_t ready = 0;
     std::size_t next = 0;
     constexpr std::size_t kInFlight = 64;  // do not overflow a small accept backlog
@@ -103,8 +103,11 @@ class LoadGen {
       for (int i = 0; i < count; ++i) {
         Conn& conn = conns[events[static_cast<std::size_t>(i)].data.u64];
         if (!conn.connected && (events[static_cast<std::size_t>(i)].events & EPOLLOUT)) {
-          if (write(conn.fd, payload_.data(), payload_.size()) == static_cast<ssize_t>(payload_.size())) {
+          ssize_t wrote = write(conn.fd, payload_.data() + conn.sent, payload_.size() - conn.sent);
+          if (wrote > 0) conn.sent += static_cast<std::size_t>(wrote);
+          if (conn.sent == payload_.size()) {
             conn.connected = true;
+            conn.sent = 0;
           }
         }
         if (conn.connected && (events[static_cast<std::size_t>(i)].events & EPOLLIN)) {

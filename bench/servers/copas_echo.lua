@@ -8,8 +8,9 @@ local PORT = tonumber(os.getenv("BENCH_PORT") or "40200")
 local SIZE = tonumber(os.getenv("BENCH_SIZE") or "64")
 
 local server = assert(socket.bind("127.0.0.1", PORT))
-copas.addserver(server, function(client)
-    client:setoption("tcp-nodelay", true)
+copas.addserver(server, function(raw)
+    raw:setoption("tcp-nodelay", true)
+    local client = copas.wrap(raw) -- receive/send that yield to the other connections
     while true do
         local data, err, partial = client:receive(SIZE)
         local chunk = data or partial

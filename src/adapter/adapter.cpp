@@ -12,11 +12,11 @@ Adapter::Adapter(asio::io_context& io, AdapterConfig config) : config_(std::move
       Logger::instance().log(LogLevel::Warn, "adapter", "ignoring invalid DNS server " + config_.dns[slot]);
     }
   }
+  if (config_.simulate) simulator_.apply(*config_.simulate);
   refresh();
 }
 
 bool Adapter::refresh() {
-  bool was_ready = ready();
   if (config_.interface.empty()) {
     // Host routing is always usable; its address is the default route's interface, else loopback.
     auto route = default_route_interface();
@@ -25,7 +25,9 @@ bool Adapter::refresh() {
   } else {
     address_ = query_interface(config_.interface);
   }
-  return was_ready != ready();
+  bool changed = was_ready_ != ready();
+  was_ready_ = ready();
+  return changed;
 }
 
 bool Adapter::bind_socket(int fd) const {

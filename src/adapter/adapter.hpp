@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapter/host_interfaces.hpp"
+#include "adapter/link_simulator.hpp"
 #include "dns/resolver.hpp"
 
 namespace luatnet::adapter {
@@ -25,6 +26,12 @@ struct AdapterConfig {
   std::string interface;  // empty: the host's own routing (what the LuatOS PC simulator does)
   AdapterProfile profile;
   std::vector<std::string> dns;  // initial servers ("ip" or "ip:port"); empty: the host's resolv.conf
+  std::optional<LinkConditions> simulate;  // a simulated link in front of the mapping
+  struct LinkChange {
+    std::chrono::milliseconds at;
+    bool up;
+  };
+  std::vector<LinkChange> schedule;  // simulated link changes, from the start of the run
 };
 
 class Adapter {
@@ -34,12 +41,19 @@ class Adapter {
   [[nodiscard]] int index() const { return config_.index; }
   [[nodiscard]] const std::string& interface_name() const { return config_.interface; }
   [[nodiscard]] const AdapterProfile& profile() const { return config_.profile; }
-  [[nodiscard]] bool ready() const { return address_.has_value(); }
+  // Usable: the interface has an address and, when simulated, the link is up and the start delay over.
+  [[nodiscard]] bool ready() const {
+    return address_.has_value() && (!simulator_.enabled() || (simulator_.conditions().link_up && !held_back_));
+  }
+  LinkSimulator& simulator() { return simulator_; }
+  [[nodiscard]] const std::vector<AdapterConfig::LinkChange>& schedule() const { return config_.schedule; }
+  // While held back (a simulated ready_delay), the adapter is not ready.
+  void hold_back(bool held) { held_back_ = held; }
   // Address, mask, gateway (and IPv6) while ready.
   [[nodiscard]] const std::optional<InterfaceAddress>& address() const { return address_; }
   dns::Resolver& resolver() { return resolver_; }
 
-  // Re-reads the interface; returns true when readiness changed.
+  // Re-reads the interface; returns true when readiness changed since the last refresh.
   bool refresh();
   // Binds a new socket to the adapter's interface (nothing for host routing); false on failure.
   bool bind_socket(int fd) const;
@@ -48,6 +62,9 @@ class Adapter {
   AdapterConfig config_;
   dns::Resolver resolver_;
   std::optional<InterfaceAddress> address_;
+  LinkSimulator simulator_;
+  bool held_back_ = false;
+  bool was_ready_ = false;
 };
 
 }  // namespace luatnet::adapter

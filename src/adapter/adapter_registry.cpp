@@ -38,6 +38,28 @@ AdapterProfile parse_profile(const nlohmann::json& entry) {
   return profile;
 }
 
+std::chrono::milliseconds milliseconds(const nlohmann::json& entry, const char* key) {
+  return std::chrono::milliseconds(entry.value(key, 0));
+}
+
+// "simulate": { "link": "up"|"down", "ready_delay_ms", "latency_ms", "jitter_ms", "loss",
+//               "bandwidth_kbps", "send_buffer", "seed" }
+LinkConditions parse_simulation(const nlohmann::json& entry, int index, const AdapterProfile& profile) {
+  LinkConditions conditions;
+  conditions.link_up = entry.value("link", "up") != "down";
+  conditions.ready_delay = milliseconds(entry, "ready_delay_ms");
+  conditions.latency = milliseconds(entry, "latency_ms");
+  conditions.jitter = milliseconds(entry, "jitter_ms");
+  conditions.loss = entry.value("loss", 0.0);
+  if (conditions.loss < 0 || conditions.loss > 1) throw std::runtime_error("simulate.loss must be 0..1");
+  conditions.bandwidth_bps = entry.value("bandwidth_kbps", std::uint64_t{0}) * 1000;
+  // A small stack's send buffer unless told otherwise: lwIP's for LWIP_* adapters, a W5500's for that profile.
+  std::size_t typical = profile.max_sockets == 8 ? kW5500SendBuffer : (index < kEth0 ? kLwipSendBuffer : 0);
+  conditions.send_buffer = entry.value("send_buffer", typical);
+  conditions.seed = entry.value("seed", 1U);
+  return conditions;
+}
+
 }  // namespace
 
 AdaptersConfig load_adapters_config(const std::string& path) {
@@ -56,6 +78,13 @@ AdaptersConfig load_adapters_config(const std::string& path) {
       adapter.interface = interface == "host" ? "" : interface;
       adapter.profile = parse_profile(entry);
       adapter.dns = entry.value("dns", std::vector<std::string>{});
+      if (entry.contains("simulate")) {
+        adapter.simulate = parse_simulation(entry["simulate"], adapter.index, adapter.profile);
+      }
+      for (const auto& change : entry.value("schedule", nlohmann::json::array())) {
+        adapter.schedule.push_back({milliseconds(change, "at_ms"), change.at("link").get<std::string>() != "down"});
+      }
+      if (!adapter.schedule.empty() && !adapter.simulate) adapter.simulate = LinkConditions{};
       config.adapters.push_back(std::move(adapter));
     }
     if (root.contains("default")) config.default_index = parse_index(root["default"]);
@@ -86,7 +115,33 @@ Adapter* AdapterRegistry::find(int index) {
   return adapters_.at(static_cast<std::size_t>(index)).get();
 }
 
+void AdapterRegistry::after(std::chrono::milliseconds delay, std::function<void()> action) {
+  auto& timer = pending_timers_.emplace_back(loop_.io(), delay);
+  auto position = std::prev(pending_timers_.end());
+  timer.async_wait([this, position, action = std::move(action)](const std::error_code& error) {
+    if (error) return;
+    pending_timers_.erase(position);
+    action();
+  });
+}
+
 void AdapterRegistry::start() {
+  for (const auto& adapter : adapters_) {
+    if (!adapter) continue;
+    auto delay = adapter->simulator().enabled() ? adapter->simulator().conditions().ready_delay
+                                                : std::chrono::milliseconds(0);
+    if (delay.count() > 0) {
+      adapter->hold_back(true);
+      adapter->refresh();
+      after(delay, [this, raw = adapter.get()] {
+        raw->hold_back(false);
+        refresh_all();
+      });
+    }
+    for (const auto& change : adapter->schedule()) {
+      after(change.at, [this, index = adapter->index(), up = change.up] { set_link(index, up); });
+    }
+  }
   for (const auto& adapter : adapters_) {
     if (adapter && adapter->ready()) {
       loop_.bus().post(loop::Message{.kind = loop::MessageKind::AdapterReady,
@@ -111,6 +166,23 @@ void AdapterRegistry::refresh_all() {
     }
     if (link_listener_) link_listener_(adapter->index(), up);
   }
+}
+
+bool AdapterRegistry::set_link(int index, bool up) {
+  Adapter* adapter = find(index);
+  if (adapter == nullptr) return false;
+  if (!adapter->simulator().enabled()) adapter->simulator().apply(LinkConditions{});
+  adapter->simulator().set_link(up);
+  refresh_all();
+  return true;
+}
+
+bool AdapterRegistry::set_conditions(int index, const LinkConditions& conditions) {
+  Adapter* adapter = find(index);
+  if (adapter == nullptr) return false;
+  adapter->simulator().apply(conditions);
+  refresh_all();
+  return true;
 }
 
 void AdapterRegistry::watch_links() {

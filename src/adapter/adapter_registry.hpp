@@ -5,6 +5,8 @@
 
 #include <array>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <list>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -50,8 +52,15 @@ class AdapterRegistry {
   // Re-reads every adapter; reports changes (also called by the link watch).
   void refresh_all();
 
+  // Simulated links (netsim and the config's schedule): false when the adapter is not registered.
+  bool set_link(int index, bool up);
+  bool set_conditions(int index, const LinkConditions& conditions);
+  // True while a scheduled link change or a start delay is still to come (the run is not idle).
+  [[nodiscard]] bool has_pending_changes() const { return !pending_timers_.empty(); }
+
  private:
   void watch_links();
+  void after(std::chrono::milliseconds delay, std::function<void()> action);
 
   loop::EventLoop& loop_;
   std::array<std::unique_ptr<Adapter>, kAdapterCount> adapters_;
@@ -59,6 +68,7 @@ class AdapterRegistry {
   int last_registered_ = kEth0;
   LinkListener link_listener_;
   std::unique_ptr<asio::posix::stream_descriptor> netlink_;
+  std::list<asio::steady_timer> pending_timers_;
 };
 
 }  // namespace luatnet::adapter

@@ -79,8 +79,10 @@ int main(int argc, char** argv) {
   adapters.configure(adapters_config);
   luatnet::socket::SocketRegistry sockets(loop, adapters);
   loop.add_activity_probe([&sockets] { return sockets.busy(); });
+  loop.add_activity_probe([&adapters] { return adapters.has_pending_changes(); });
   luatnet::lua::LuaHost host(loop, options);
   luatnet::lua::open_socket(host, sockets);
+  luatnet::lua::open_netsim(host, adapters);
   adapters.start();
   return host.run(script, search_paths);
 }

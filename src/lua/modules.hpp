@@ -6,6 +6,9 @@
 namespace luatnet::socket {
 class SocketRegistry;
 }
+namespace luatnet::adapter {
+class AdapterRegistry;
+}
 
 namespace luatnet::lua {
 
@@ -20,6 +23,8 @@ void open_io_extras(lua_State* L);  // io.readFile, io.writeFile, io.exists, io.
 void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the luatnet.host helpers
 // socket, plus delivery of socket events and IP_READY / IP_LOSE to scripts.
 void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
+// netsim: host-only control of simulated links (not on the device).
+void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 
 // Shared argument helper: an optional integer argument that must be an integer when present.
 inline lua_Integer opt_integer(lua_State* L, int index, lua_Integer fallback) {

@@ -262,7 +262,26 @@ HostSocket::ReadState HostSocket::probe_ready() {
   return probe_read();
 }
 
-void HostSocket::report_read_state(ReadState state) {
+void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
+  if (state == ReadState::Data && simulated() && !arrival_delayed) {
+    if (!tcp_ && simulator_->drop_datagram()) {
+      char drop = 0;
+      ::recv(descriptor_.native_handle(), &drop, 1, MSG_DONTWAIT);  // lost on the way in
+      report_read_state(probe_read());
+      return;
+    }
+    auto delay = simulator_->arrival_delay();
+    if (delay.count() > 0) {
+      if (!arrival_timer_) arrival_timer_ = std::make_unique<asio::steady_timer>(io_);
+      arrival_timer_->expires_after(delay);
+      reading_ = true;  // no other wait while this one stands
+      arrival_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
+        self->reading_ = false;
+        if (!error && !self->closed_) self->report_read_state(self->probe_ready(), true);
+      });
+      return;
+    }
+  }
   switch (state) {
     case ReadState::Data: emit(Event::Readable); return;  // reading resumes once the owner took the data
     case ReadState::Closed: emit(Event::RemoteClosed); return;
@@ -346,6 +365,60 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
 
 std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse) {
   if (closed_ || !descriptor_.is_open()) return std::nullopt;
+  return simulated() ? send_simulated(data, to, may_refuse) : send_now(data, to, may_refuse);
+}
+
+std::size_t HostSocket::kernel_unacknowledged() {
+  int outstanding = 0;
+  ioctl(descriptor_.native_handle(), SIOCOUTQ, &outstanding);
+  return static_cast<std::size_t>(outstanding);
+}
+
+bool HostSocket::queue_full() {
+  std::size_t queued = unsent_.size() - unsent_offset_;
+  if (!simulated()) return queued >= kSendQueueLimit;
+  std::size_t limit = simulator_->conditions().send_buffer;
+  if (limit == 0) return queued + departing_bytes_ >= kSendQueueLimit;
+  return queued + departing_bytes_ + kernel_unacknowledged() >= limit;
+}
+
+std::optional<std::size_t> HostSocket::send_simulated(std::span<const std::uint8_t> data, const Endpoint* to,
+                                                      bool may_refuse) {
+  if (!tcp_ && simulator_->drop_datagram()) {
+    post_event(Event::AllAcked);  // lost on the way: the sender cannot tell
+    return data.size();
+  }
+  if (tcp_ && may_refuse && queue_full()) return 0;
+  departing_.push_back({simulator_->departure(data.size()), {data.begin(), data.end()},
+                        to != nullptr ? std::optional<Endpoint>(*to) : std::nullopt});
+  departing_bytes_ += data.size();
+  schedule_departures();
+  return data.size();
+}
+
+void HostSocket::schedule_departures() {
+  if (departing_.empty() || closed_) return;
+  if (!departure_timer_) departure_timer_ = std::make_unique<asio::steady_timer>(io_);
+  departure_timer_->expires_at(departing_.front().at);
+  departure_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (error || self->closed_) return;
+    auto now = std::chrono::steady_clock::now();
+    while (!self->departing_.empty() && self->departing_.front().at <= now) {
+      Departing next = std::move(self->departing_.front());
+      self->departing_.pop_front();
+      self->departing_bytes_ -= next.bytes.size();
+      if (!self->send_now(next.bytes, next.to ? &*next.to : nullptr, false)) {
+        self->emit(Event::Failed);
+        return;
+      }
+    }
+    self->schedule_departures();
+  });
+}
+
+std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> data, const Endpoint* to,
+                                                bool may_refuse) {
+  if (closed_ || !descriptor_.is_open()) return std::nullopt;
   int fd = descriptor_.native_handle();
   if (!tcp_) {
     ssize_t sent = 0;
@@ -365,7 +438,7 @@ std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, 
     return data.size();
   }
   std::size_t queued = unsent_.size() - unsent_offset_;
-  if (may_refuse && queue_full()) return 0;
+  if (may_refuse && queued >= kSendQueueLimit) return 0;
   std::size_t taken = 0;
   if (queued == 0) {
     ssize_t sent = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -434,15 +507,11 @@ void HostSocket::schedule_ack_check() {
 void HostSocket::check_acknowledged() {
   if (closed_ || ack_check_scheduled_) return;
   if (ack_interest_ && !ack_interest_()) return;
-  if (unsent_.empty()) {
-    int outstanding = 0;
-    ioctl(descriptor_.native_handle(), SIOCOUTQ, &outstanding);
-    if (outstanding == 0) {
-      post_event(Event::AllAcked);
-      return;
-    }
-  } else {
-    return;  // flush() checks again when the queue drains
+  // flush() and the simulated departures look again once their bytes reached the kernel.
+  if (!unsent_.empty() || !departing_.empty()) return;
+  if (kernel_unacknowledged() == 0) {
+    post_event(Event::AllAcked);
+    return;
   }
   if (!timer_) timer_ = std::make_unique<asio::steady_timer>(io_);
   ack_check_scheduled_ = true;
@@ -469,6 +538,9 @@ void HostSocket::close() {
   closed_ = true;
   listener_ = nullptr;
   if (timer_) timer_->cancel();
+  if (departure_timer_) departure_timer_->cancel();
+  if (arrival_timer_) arrival_timer_->cancel();
+  departing_.clear();
   std::error_code ignored;
   descriptor_.close(ignored);
   if (listener_socket_) listener_socket_->close(ignored);

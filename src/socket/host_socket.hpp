@@ -17,6 +17,8 @@
 #include <span>
 #include <vector>
 
+#include "adapter/link_simulator.hpp"
+
 namespace luatnet::socket {
 
 struct Endpoint {
@@ -48,6 +50,9 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   HostSocket& operator=(const HostSocket&) = delete;
 
   void set_listener(Listener listener) { listener_ = std::move(listener); }
+  // The adapter's link simulator: while enabled, sends wait for their departure time, arrivals are
+  // reported late, UDP datagrams may be lost and the send buffer is the simulated one.
+  void set_simulator(adapter::LinkSimulator* simulator) { simulator_ = simulator; }
   // Asked before looking for acknowledgements: false while nobody waits for TX_OK (saves a call per tx).
   void set_ack_interest(std::function<bool()> interest) { ack_interest_ = std::move(interest); }
 
@@ -74,7 +79,7 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   // Queues all of `data` (0 when the queue is full and `may_refuse`, nothing taken); nullopt on error.
   std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse = true);
   // True when a TCP send would now be refused as full.
-  [[nodiscard]] bool queue_full() const { return unsent_.size() - unsent_offset_ >= kSendQueueLimit; }
+  [[nodiscard]] bool queue_full();
   // TCP: sends FIN once queued data is out; CloseDone follows.
   void shutdown_send();
   void close();
@@ -85,7 +90,13 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   enum class ReadState { Data, Closed, Nothing, Error };
   ReadState probe_read();
   ReadState probe_ready();
-  void report_read_state(ReadState state);
+  void report_read_state(ReadState state, bool arrival_delayed = false);
+  [[nodiscard]] bool simulated() const { return simulator_ != nullptr && simulator_->enabled(); }
+  std::size_t kernel_unacknowledged();
+  std::optional<std::size_t> send_simulated(std::span<const std::uint8_t> data, const Endpoint* to,
+                                            bool may_refuse);
+  std::optional<std::size_t> send_now(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
+  void schedule_departures();
   void arm_read();
   void arm_write();
   void arm_accept();
@@ -101,6 +112,16 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   std::unique_ptr<asio::steady_timer> timer_;  // connect timeout, then acknowledgement polling
   Listener listener_;
   std::function<bool()> ack_interest_;
+  adapter::LinkSimulator* simulator_ = nullptr;
+  struct Departing {
+    std::chrono::steady_clock::time_point at;
+    std::vector<std::uint8_t> bytes;
+    std::optional<Endpoint> to;
+  };
+  std::deque<Departing> departing_;  // simulated link: bytes waiting for their departure time
+  std::size_t departing_bytes_ = 0;
+  std::unique_ptr<asio::steady_timer> departure_timer_;
+  std::unique_ptr<asio::steady_timer> arrival_timer_;
   std::optional<std::size_t> known_pending_;  // TCP bytes the kernel holds, as last asked ...
   std::uint64_t known_at_harvest_ = 0;        // ... and the loop's harvest count then
   bool tcp_;

@@ -60,6 +60,7 @@ void SocketCtrl::attach(std::shared_ptr<HostSocket> transport) {
   transport_ = std::move(transport);
   transport_->set_listener([this](HostSocket::Event event) { on_transport(event); });
   transport_->set_ack_interest([this] { return target_ == WaitTarget::TxOk; });
+  transport_->set_simulator(&adapter_.simulator());
 }
 
 void SocketCtrl::on_transport(HostSocket::Event event) {

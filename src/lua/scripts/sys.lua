@@ -31,13 +31,14 @@ local function reportError(err)
     host.task_error(err)
 end
 
+local function afterResume(co, ok, ...)
+    if not ok then reportError(debug.traceback(co, tostring((...)))) end
+    return ok, ...
+end
+
 -- Resumes a task; a task that fails is reported with its traceback and the others go on.
 function sys.coresume(co, ...)
-    local results = pack(coroutine.resume(co, ...))
-    if not results[1] then
-        reportError(debug.traceback(co, tostring(results[2])))
-    end
-    return unpack(results, 1, results.n)
+    return afterResume(co, coroutine.resume(co, ...))
 end
 
 local function protectedCall(fn, ...)
@@ -221,9 +222,10 @@ local function dispatch()
         queueHead = queueHead + 1
         local list = subscribers[message[1]]
         if list then
-            -- A snapshot: callbacks may subscribe or unsubscribe while we deliver.
-            local snapshot = table.move(list, 1, #list, 1, {})
-            for _, callback in ipairs(snapshot) do
+            -- A snapshot: callbacks may subscribe or unsubscribe while we deliver (one needs no copy).
+            local snapshot = #list == 1 and list or table.move(list, 1, #list, 1, {})
+            for i = 1, #snapshot do
+                local callback = snapshot[i]
                 if type(callback) == "function" then
                     protectedCall(callback, unpack(message, 2, message.n))
                 else
@@ -321,15 +323,14 @@ function sys.waitMsg(taskName, target, ms)
     if message then return message end
     local co = sys.check_task()
     sys.subscribe(taskName, co)
-    sys.timerStop(mailboxTimeout, taskName)
-    if ms and ms ~= 0 then sys.timerStart(mailboxTimeout, ms, taskName) end
+    local timer = ms and ms ~= 0 and sys.timerStart(mailboxTimeout, ms, taskName)
     task.timedOut = false
     while message == nil and not task.timedOut do
         coroutine.yield()
         message = takeMatching(task, target)
     end
     task.timedOut = false
-    sys.timerStop(mailboxTimeout, taskName)
+    if timer then sys.timerStop(timer) end
     sys.unsubscribe(taskName, co)
     return message
 end
