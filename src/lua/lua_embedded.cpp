@@ -22,7 +22,8 @@ int open_host_module(lua_State* L) {
 
 int load_embedded(lua_State* L) {
   const auto* script = static_cast<const EmbeddedScript*>(lua_touserdata(L, lua_upvalueindex(1)));
-  std::string chunk_name = "=" + std::string(script->module) + ".lua";
+  std::string chunk_name("=");
+  chunk_name.append(script->module).append(".lua");
   if (luaL_loadbuffer(L, script->source.data(), script->source.size(), chunk_name.c_str()) != LUA_OK) {
     return lua_error(L);
   }
