@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark matrix on loopback: every echo server under the same load, interleaved round by
 # round, then prints medians and each server's ratio to the raw C++ epoll server.
-#   bench/run.sh [matrix] [--rounds R] [--seconds S]   the throughput/latency matrix
+#   bench/run.sh [matrix] [--rounds R] [--seconds S] [--configs "mode N S;..."]   the matrix
 #   bench/run.sh idle [--conns N]                      RSS per idle connection in one luatnet process
 #   bench/run.sh churn [--seconds S]                   connect-accept-close at 1,000/s: fd and RSS growth
 #   bench/run.sh tls                                   handshakes/s and bulk MB/s, luatnet next to openssl
@@ -11,12 +11,14 @@ what=matrix
 rounds=3
 seconds=2
 conns=10000
+only=""
 if [[ $# -gt 0 && $1 != --* ]]; then what=$1; shift; fi
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --conns) conns=$2; shift 2 ;;
+    --configs) only=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +37,7 @@ ulimit -n "$(ulimit -Hn)"  # 10,000 idle connections need more than the usual 1,
 
 bin=build-bench/src/luatnet
 loadgen=build-bench/bench/luatnet_loadgen
-port=40400
+port=20400  # below the ephemeral range, so no client socket holds a server's port
 results=$(mktemp)
 trap 'rm -f "$results"; jobs -p | xargs -r kill 2>/dev/null' EXIT
 
@@ -66,6 +68,7 @@ run_matrix() {
     "pingpong 1 16384" "pingpong 64 16384" "pingpong 256 16384" "pingpong 1024 16384"
     "stream 1 16384" "udp 64 64" "connect 64 1"
   )
+  if [[ -n $only ]]; then IFS=';' read -r -a configs <<<"$only"; fi
   local servers=(epoll luv copas luatnet_task luatnet_callback)
   for config in "${configs[@]}"; do
     read -r mode n size <<<"$config"

@@ -96,30 +96,21 @@ void Resolver::arm(int fd) {
   auto found = watches_.find(fd);
   if (found == watches_.end()) return;
   Watch& watch = *found->second;
-  if (watch.want_read && !watch.reading) {
-    watch.reading = true;
-    watch.descriptor.async_wait(asio::posix::descriptor_base::wait_read,
-                                [this, fd, generation = watch.generation](const std::error_code& error) {
-      auto again = watches_.find(fd);
-      // A closed socket's descriptor number may already serve a new one: match the generation too.
-      if (again == watches_.end() || again->second->generation != generation) return;
-      again->second->reading = false;
-      if (!error) process(fd, ARES_SOCKET_BAD);
-      arm(fd);
-    });
-  }
-  if (watch.want_write && !watch.writing) {
-    watch.writing = true;
-    watch.descriptor.async_wait(asio::posix::descriptor_base::wait_write,
-                                [this, fd, generation = watch.generation](const std::error_code& error) {
-      auto again = watches_.find(fd);
-      // A closed socket's descriptor number may already serve a new one: match the generation too.
-      if (again == watches_.end() || again->second->generation != generation) return;
-      again->second->writing = false;
-      if (!error) process(ARES_SOCKET_BAD, fd);
-      arm(fd);
-    });
-  }
+  if (watch.want_read && !watch.reading) wait_for(fd, watch, false);
+  if (watch.want_write && !watch.writing) wait_for(fd, watch, true);
+}
+
+void Resolver::wait_for(int fd, Watch& watch, bool writable) {
+  (writable ? watch.writing : watch.reading) = true;
+  auto kind = writable ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read;
+  watch.descriptor.async_wait(kind, [this, fd, writable, generation = watch.generation](const std::error_code& error) {
+    auto again = watches_.find(fd);
+    // A closed socket's descriptor number may already serve a new one: match the generation too.
+    if (again == watches_.end() || again->second->generation != generation) return;
+    (writable ? again->second->writing : again->second->reading) = false;
+    if (!error) process(writable ? ARES_SOCKET_BAD : fd, writable ? fd : ARES_SOCKET_BAD);
+    arm(fd);
+  });
 }
 
 void Resolver::process(int read_fd, int write_fd) {

@@ -50,6 +50,7 @@ class Resolver {
   static void on_socket_state(void* data, ares_socket_t fd, int readable, int writable);
   static void on_result(void* arg, int status, int timeouts, ares_addrinfo* result);
   void arm(int fd);
+  void wait_for(int fd, Watch& watch, bool writable);
   void process(int read_fd, int write_fd);
   void schedule_timeout();
   void apply_servers();

@@ -168,9 +168,11 @@ int socket_config(lua_State* L) {
   return 1;
 }
 
-int socket_linkup(lua_State* L) {
+// linkup, discon and wait take only the ctrl and answer (ok, done).
+template <int (SocketCtrl::*Call)()>
+int ctrl_call(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
-  return ctrl == nullptr ? 0 : push_result(L, ctrl->link_up());
+  return ctrl == nullptr ? 0 : push_result(L, (ctrl->*Call)());
 }
 
 int socket_connect(lua_State* L) {
@@ -192,10 +194,6 @@ int socket_connect(lua_State* L) {
   return push_result(L, ctrl->connect(host, address, static_cast<std::uint16_t>(port), ipv6));
 }
 
-int socket_discon(lua_State* L) {
-  SocketCtrl* ctrl = live_ctrl(L);
-  return ctrl == nullptr ? 0 : push_result(L, ctrl->disconnect());
-}
 
 int socket_close(lua_State* L) {
   if (SocketCtrl* ctrl = live_ctrl(L)) ctrl->force_close();
@@ -304,10 +302,6 @@ int socket_read(lua_State* L) {
   return 2 + push_peer(L, *ctrl, from);
 }
 
-int socket_wait(lua_State* L) {
-  SocketCtrl* ctrl = live_ctrl(L);
-  return ctrl == nullptr ? 0 : push_result(L, ctrl->wait());
-}
 
 int socket_listen(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
@@ -588,9 +582,10 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
 
   const luaL_Reg functions[] = {
       {"create", socket_create},     {"debug", socket_debug},         {"config", socket_config},
-      {"linkup", socket_linkup},     {"connect", socket_connect},     {"discon", socket_discon},
+      {"linkup", ctrl_call<&SocketCtrl::link_up>}, {"connect", socket_connect},
+      {"discon", ctrl_call<&SocketCtrl::disconnect>},
       {"close", socket_close},       {"tx", socket_tx},               {"rx", socket_rx},
-      {"read", socket_read},         {"wait", socket_wait},           {"listen", socket_listen},
+      {"read", socket_read},         {"wait", ctrl_call<&SocketCtrl::wait>}, {"listen", socket_listen},
       {"accept", socket_accept},     {"state", socket_state},         {"release", socket_release},
       {"setDNS", socket_set_dns},    {"sslLog", socket_ssl_log},      {"localIP", socket_local_ip},
       {"remoteIP", socket_remote_ip}, {"adapter", socket_adapter},    {"dft", socket_dft},

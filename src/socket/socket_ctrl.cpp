@@ -160,15 +160,20 @@ int SocketCtrl::in_connecting(NetEvent event) {
       if (server_mode_) set_state(State::Listening);
       return kPending;
     case NetEvent::Connected:
-      if (options_.tls) {
-        if (!start_tls(tls::TlsContext::Role::Client)) return kFailed;
-        return step_handshake();
-      }
-      set_state(State::Online);
-      return kDone;
+      return connection_up(options_.tls.has_value(), tls::TlsContext::Role::Client);
     default:
       return kPending;
   }
+}
+
+// The connection is there: online now, or once this side's TLS handshake is done.
+int SocketCtrl::connection_up(bool with_tls, tls::TlsContext::Role role) {
+  if (with_tls) {
+    if (!start_tls(role)) return kFailed;
+    return step_handshake();
+  }
+  set_state(State::Online);
+  return kDone;
 }
 
 int SocketCtrl::in_handshake(NetEvent event) {
@@ -278,12 +283,7 @@ int SocketCtrl::in_listening(NetEvent event) {
     case NetEvent::Connected:
       // Multi-client servers keep listening; a single-client server is now that client's connection.
       if (max_accept_ != 0) return kDone;
-      if (options_.tls && options_.tcp) {
-        if (!start_tls(tls::TlsContext::Role::Server)) return kFailed;
-        return step_handshake();
-      }
-      set_state(State::Online);
-      return kDone;
+      return connection_up(options_.tls && options_.tcp, tls::TlsContext::Role::Server);
     default:
       return kPending;
   }

@@ -135,6 +135,7 @@ class SocketCtrl final : private tls::RecordIo {
   // TLS: starts this side's session (client, or server for an accepted connection) in state Handshake.
   bool start_tls(tls::TlsContext::Role role);
   bool prepare_tls_context(tls::TlsContext::Role role);
+  int connection_up(bool with_tls, tls::TlsContext::Role role);
   int step_handshake();
   void take_tls_records();
   int send_record(std::span<const std::uint8_t> bytes) override;
