@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,6 +17,7 @@ namespace {
 
 struct Pending {
   std::string bytes;
+  std::size_t sent = 0;  // bytes[0, sent) are gone; compacted once half is
 };
 
 int bound_socket(int type, int port) {
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: echo_epoll PORT\n");
     return 2;
   }
+  std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an error count, not the end of the run
   int port = std::atoi(argv[1]);
   int listener = bound_socket(SOCK_STREAM, port);
   listen(listener, 4096);
@@ -81,17 +84,24 @@ int main(int argc, char** argv) {
         continue;
       }
       bool closed = false;
-      auto& pending = unsent[fd].bytes;
+      auto& pending = unsent[fd];
       while (true) {
         ssize_t got = read(fd, buffer.data(), buffer.size());
         if (got == 0) closed = true;
         if (got <= 0) break;
-        pending.append(buffer.data(), static_cast<std::size_t>(got));
+        pending.bytes.append(buffer.data(), static_cast<std::size_t>(got));
       }
-      while (!pending.empty()) {
-        ssize_t wrote = write(fd, pending.data(), pending.size());
+      while (pending.sent < pending.bytes.size()) {
+        ssize_t wrote = write(fd, pending.bytes.data() + pending.sent, pending.bytes.size() - pending.sent);
         if (wrote <= 0) break;
-        pending.erase(0, static_cast<std::size_t>(wrote));
+        pending.sent += static_cast<std::size_t>(wrote);
+      }
+      if (pending.sent == pending.bytes.size()) {
+        pending.bytes.clear();
+        pending.sent = 0;
+      } else if (pending.sent > pending.bytes.size() / 2) {
+        pending.bytes.erase(0, pending.sent);
+        pending.sent = 0;
       }
       if (closed || (events[static_cast<std::size_t>(i)].events & (EPOLLERR | EPOLLHUP))) {
         unsent.erase(fd);

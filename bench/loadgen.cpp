@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -322,6 +323,7 @@ class LoadGen {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a peer that went away is an error count, not the end of the run
   Options options;
   CLI::App app{"luatnet bench load generator (loopback only)"};
   app.add_option("--mode", options.mode)->check(CLI::IsMember({"pingpong", "stream", "udp", "connect", "idle"}));
