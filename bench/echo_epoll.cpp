@@ -4,9 +4,9 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <csignal>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
         sockaddr_storage from{};
         socklen_t length = sizeof from;
         ssize_t got;
-        while ((got = recvfrom(udp, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from), &length)) > 0) {
+        while ((got = recvfrom(udp, buffer.data(), buffer.size(), 0, reinterpret_cast<sockaddr*>(&from), &length)) >
+               0) {
           sendto(udp, buffer.data(), static_cast<std::size_t>(got), 0, reinterpret_cast<sockaddr*>(&from), length);
           length = sizeof from;
         }

@@ -9,12 +9,12 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <csignal>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -46,7 +46,9 @@ struct Conn {
 class LoadGen {
  public:
   explicit LoadGen(const Options& options)
-      : options_(options), epoll_(epoll_create1(EPOLL_CLOEXEC)), payload_(static_cast<std::size_t>(options.size), 'x'),
+      : options_(options),
+        epoll_(epoll_create1(EPOLL_CLOEXEC)),
+        payload_(static_cast<std::size_t>(options.size), 'x'),
         buffer_(std::max<std::size_t>(65536, static_cast<std::size_t>(options.size))) {
     address_.sin_family = AF_INET;
     address_.sin_port = htons(static_cast<std::uint16_t>(options.port));
@@ -300,11 +302,12 @@ class LoadGen {
       return latencies_us_[std::min(latencies_us_.size() - 1, static_cast<std::size_t>(p * latencies_us_.size()))];
     };
     double seconds = options_.seconds;
-    std::printf("RESULT mode=%s conns=%d size=%d seconds=%.1f requests=%llu rps=%.0f mbps=%.2f p50_us=%u p99_us=%u errors=%llu\n",
-                options_.mode.c_str(), options_.conns, options_.size, seconds,
-                static_cast<unsigned long long>(requests_), static_cast<double>(requests_) / seconds,
-                static_cast<double>(bytes_) / seconds / 1e6, percentile(0.5), percentile(0.99),
-                static_cast<unsigned long long>(errors_));
+    std::printf(
+        "RESULT mode=%s conns=%d size=%d seconds=%.1f requests=%llu rps=%.0f mbps=%.2f p50_us=%u p99_us=%u "
+        "errors=%llu\n",
+        options_.mode.c_str(), options_.conns, options_.size, seconds, static_cast<unsigned long long>(requests_),
+        static_cast<double>(requests_) / seconds, static_cast<double>(bytes_) / seconds / 1e6, percentile(0.5),
+        percentile(0.99), static_cast<unsigned long long>(errors_));
   }
 
   Options options_;

@@ -25,7 +25,7 @@ struct AdapterConfig {
   int index = 0;
   std::string interface;  // empty: the host's own routing (what the LuatOS PC simulator does)
   AdapterProfile profile;
-  std::vector<std::string> dns;  // initial servers ("ip" or "ip:port"); empty: the host's resolv.conf
+  std::vector<std::string> dns;            // initial servers ("ip" or "ip:port"); empty: the host's resolv.conf
   std::optional<LinkConditions> simulate;  // a simulated link in front of the mapping
   struct LinkChange {
     std::chrono::milliseconds at;

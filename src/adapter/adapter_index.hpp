@@ -31,12 +31,24 @@ struct NamedIndex {
 
 // The names scripts see as socket.<NAME>; USB is the lwIP USB NIC (same value as LWIP_USB).
 inline constexpr std::array<NamedIndex, 18> kAdapterNames{{
-    {"LWIP_GP", kLwipGp},        {"LWIP_STA", kLwipSta},     {"LWIP_AP", kLwipAp},
-    {"LWIP_ETH", kLwipEth},      {"LWIP_SPI", kLwipSpi},     {"LWIP_USER0", 7},
-    {"LWIP_USER1", 8},           {"LWIP_USER2", 9},          {"LWIP_USER3", 10},
-    {"LWIP_USER4", 11},          {"LWIP_USER5", 12},         {"LWIP_USER6", 13},
-    {"LWIP_USER7", kLwipUser7},  {"LWIP_GP_GW", kLwipGpGw},  {"LWIP_USB", kLwipUsb},
-    {"USB", kLwipUsb},           {"ETH0", kEth0},            {"LWIP_UART", kLwipUart},
+    {"LWIP_GP", kLwipGp},
+    {"LWIP_STA", kLwipSta},
+    {"LWIP_AP", kLwipAp},
+    {"LWIP_ETH", kLwipEth},
+    {"LWIP_SPI", kLwipSpi},
+    {"LWIP_USER0", 7},
+    {"LWIP_USER1", 8},
+    {"LWIP_USER2", 9},
+    {"LWIP_USER3", 10},
+    {"LWIP_USER4", 11},
+    {"LWIP_USER5", 12},
+    {"LWIP_USER6", 13},
+    {"LWIP_USER7", kLwipUser7},
+    {"LWIP_GP_GW", kLwipGpGw},
+    {"LWIP_USB", kLwipUsb},
+    {"USB", kLwipUsb},
+    {"ETH0", kEth0},
+    {"LWIP_UART", kLwipUart},
 }};
 
 inline std::optional<int> index_by_name(std::string_view name) {

@@ -94,9 +94,7 @@ AdaptersConfig load_adapters_config(const std::string& path) {
   return config;
 }
 
-AdaptersConfig default_adapters_config() {
-  return AdaptersConfig{{AdapterConfig{.index = kEth0}}, kEth0};
-}
+AdaptersConfig default_adapters_config() { return AdaptersConfig{{AdapterConfig{.index = kEth0}}, kEth0}; }
 
 AdapterRegistry::AdapterRegistry(loop::EventLoop& loop) : loop_(loop) {}
 
@@ -128,8 +126,8 @@ void AdapterRegistry::after(std::chrono::milliseconds delay, std::function<void(
 void AdapterRegistry::start() {
   for (const auto& adapter : adapters_) {
     if (!adapter) continue;
-    auto delay = adapter->simulator().enabled() ? adapter->simulator().conditions().ready_delay
-                                                : std::chrono::milliseconds(0);
+    auto delay =
+        adapter->simulator().enabled() ? adapter->simulator().conditions().ready_delay : std::chrono::milliseconds(0);
     if (delay.count() > 0) {
       adapter->hold_back(true);
       adapter->refresh();
@@ -144,9 +142,8 @@ void AdapterRegistry::start() {
   }
   for (const auto& adapter : adapters_) {
     if (adapter && adapter->ready()) {
-      loop_.bus().post(loop::Message{.kind = loop::MessageKind::AdapterReady,
-                                     .a = adapter->index(),
-                                     .text = adapter->address()->ip});
+      loop_.bus().post(loop::Message{
+          .kind = loop::MessageKind::AdapterReady, .a = adapter->index(), .text = adapter->address()->ip});
     }
   }
   watch_links();

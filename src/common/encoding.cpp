@@ -7,8 +7,7 @@ namespace luatnet {
 std::string base64_encode(std::span<const std::uint8_t> bytes) {
   std::string out((bytes.size() + 2) / 3 * 4 + 1, '\0');
   size_t written = 0;
-  mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &written, bytes.data(),
-                        bytes.size());
+  mbedtls_base64_encode(reinterpret_cast<unsigned char*>(out.data()), out.size(), &written, bytes.data(), bytes.size());
   out.resize(written);
   return out;
 }

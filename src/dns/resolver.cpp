@@ -39,8 +39,7 @@ std::shared_ptr<void> Resolver::resolve(const std::string& host, bool prefer_ipv
   hints.ai_family = prefer_ipv6 ? AF_UNSPEC : AF_INET;
   hints.ai_socktype = SOCK_STREAM;
   ++pending_;
-  ares_getaddrinfo(channel_, host.c_str(), nullptr, &hints, &Resolver::on_result,
-                   new Request{this, handle});
+  ares_getaddrinfo(channel_, host.c_str(), nullptr, &hints, &Resolver::on_result, new Request{this, handle});
   schedule_timeout();
   return handle;
 }

@@ -111,9 +111,8 @@ void open_crypto(lua_State* L) {
   luaL_newlib(L, crypto);
   lua_setglobal(L, "crypto");
 
-  const luaL_Reg string_extras[] = {{"toHex", string_to_hex},     {"fromHex", string_from_hex},
-                                    {"split", string_split},      {"toBase64", push_base64},
-                                    {"fromBase64", push_unbase64}, {nullptr, nullptr}};
+  const luaL_Reg string_extras[] = {{"toHex", string_to_hex},  {"fromHex", string_from_hex},  {"split", string_split},
+                                    {"toBase64", push_base64}, {"fromBase64", push_unbase64}, {nullptr, nullptr}};
   lua_getglobal(L, "string");
   luaL_setfuncs(L, string_extras, 0);
   lua_pop(L, 1);

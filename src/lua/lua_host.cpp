@@ -20,8 +20,7 @@ int traceback_handler(lua_State* L) {
 
 }  // namespace
 
-LuaHost::LuaHost(loop::EventLoop& loop, HostOptions options)
-    : loop_(loop), options_(options), L_(luaL_newstate()) {
+LuaHost::LuaHost(loop::EventLoop& loop, HostOptions options) : loop_(loop), options_(options), L_(luaL_newstate()) {
   // Every coroutine inherits a copy of the main thread's extra space, so from() works in tasks too.
   *static_cast<LuaHost**>(lua_getextraspace(L_)) = this;
   luaL_openlibs(L_);

@@ -5,18 +5,17 @@
 
 #include <array>
 #include <functional>
+#include <lua.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <lua.hpp>
 
 #include "loop/event_loop.hpp"
 
 namespace luatnet::lua {
 
 struct HostOptions {
-  bool exit_on_task_error = false;                  // the device keeps other tasks running
+  bool exit_on_task_error = false;                   // the device keeps other tasks running
   std::optional<std::chrono::milliseconds> timeout;  // --timeout
 };
 

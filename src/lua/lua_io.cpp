@@ -1,10 +1,11 @@
 // Lua bindings layer: the file helpers LuatOS adds to `io` (readFile, writeFile, exists, fileSize), which
 // scripts use next to socket.config to load certificates.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <sys/stat.h>
 
 #include "lua/modules.hpp"
 

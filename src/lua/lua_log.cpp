@@ -67,9 +67,8 @@ struct NamedLevel {
   const char* name;
   LogLevel level;
 };
-constexpr NamedLevel kLevels[] = {{"SILENT", LogLevel::Silent}, {"TRACE", LogLevel::Trace},
-                                  {"DEBUG", LogLevel::Debug},   {"INFO", LogLevel::Info},
-                                  {"WARN", LogLevel::Warn},     {"ERROR", LogLevel::Error},
+constexpr NamedLevel kLevels[] = {{"SILENT", LogLevel::Silent}, {"TRACE", LogLevel::Trace}, {"DEBUG", LogLevel::Debug},
+                                  {"INFO", LogLevel::Info},     {"WARN", LogLevel::Warn},   {"ERROR", LogLevel::Error},
                                   {"FATAL", LogLevel::Error}};
 
 int log_set_level(lua_State* L) {
@@ -111,8 +110,8 @@ int log_style(lua_State* L) {
 }  // namespace
 
 void open_log(lua_State* L) {
-  const luaL_Reg functions[] = {{"trace", log_trace},       {"debug", log_debug},        {"info", log_info},
-                                {"warn", log_warn},         {"error", log_error},        {"fatal", log_error},
+  const luaL_Reg functions[] = {{"trace", log_trace},        {"debug", log_debug},        {"info", log_info},
+                                {"warn", log_warn},          {"error", log_error},        {"fatal", log_error},
                                 {"setLevel", log_set_level}, {"getLevel", log_get_level}, {"style", log_style},
                                 {nullptr, nullptr}};
   luaL_newlib(L, functions);

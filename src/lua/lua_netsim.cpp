@@ -42,11 +42,11 @@ int netsim_set(lua_State* L) {
   adapter::LinkConditions conditions = target->simulator().conditions();
   conditions.latency = std::chrono::milliseconds(field_integer(L, "latency", conditions.latency.count()));
   conditions.jitter = std::chrono::milliseconds(field_integer(L, "jitter", conditions.jitter.count()));
-  conditions.bandwidth_bps =
-      static_cast<std::uint64_t>(field_integer(L, "bandwidth", static_cast<lua_Integer>(conditions.bandwidth_bps / 1000))) *
-      1000;
-  conditions.send_buffer = static_cast<std::size_t>(
-      field_integer(L, "send_buffer", static_cast<lua_Integer>(conditions.send_buffer)));
+  conditions.bandwidth_bps = static_cast<std::uint64_t>(field_integer(
+                                 L, "bandwidth", static_cast<lua_Integer>(conditions.bandwidth_bps / 1000))) *
+                             1000;
+  conditions.send_buffer =
+      static_cast<std::size_t>(field_integer(L, "send_buffer", static_cast<lua_Integer>(conditions.send_buffer)));
   conditions.seed = static_cast<std::uint32_t>(field_integer(L, "seed", conditions.seed));
   lua_getfield(L, 2, "loss");
   if (!lua_isnil(L, -1)) {

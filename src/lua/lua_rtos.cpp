@@ -133,11 +133,16 @@ int mcu_unique_id(lua_State* L) {
 }  // namespace
 
 void open_rtos(lua_State* L) {
-  const luaL_Reg rtos[] = {{"receive", rtos_receive},       {"timer_start", rtos_timer_start},
-                           {"timer_stop", rtos_timer_stop}, {"reboot", rtos_reboot},
-                           {"bsp", rtos_bsp},               {"version", rtos_version},
-                           {"buildDate", rtos_build_date},  {"firmware", rtos_firmware},
-                           {"meminfo", rtos_meminfo},       {nullptr, nullptr}};
+  const luaL_Reg rtos[] = {{"receive", rtos_receive},
+                           {"timer_start", rtos_timer_start},
+                           {"timer_stop", rtos_timer_stop},
+                           {"reboot", rtos_reboot},
+                           {"bsp", rtos_bsp},
+                           {"version", rtos_version},
+                           {"buildDate", rtos_build_date},
+                           {"firmware", rtos_firmware},
+                           {"meminfo", rtos_meminfo},
+                           {nullptr, nullptr}};
   luaL_newlib(L, rtos);
   lua_pushinteger(L, kMsgTimer);
   lua_setfield(L, -2, "MSG_TIMER");

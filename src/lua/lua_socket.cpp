@@ -19,7 +19,7 @@ namespace {
 using socket::SocketCtrl;
 using socket::SocketRegistry;
 
-constexpr const char* kCtrlType = "NWCTRL*";            // also the sys_pub topic of ctrls with no receiver
+constexpr const char* kCtrlType = "NWCTRL*";                // also the sys_pub topic of ctrls with no receiver
 constexpr const char* kLiveCtrls = "luatnet.socket.ctrls";  // registry: ctrl id -> userdata (weak values)
 constexpr lua_Integer kMaxAccept = 8;
 constexpr lua_Integer kMaxLocalPort = 60000;
@@ -32,9 +32,7 @@ struct LuaCtrl {
 
 int rx_cache_blocks = 8;
 
-SocketRegistry& registry(lua_State* L) {
-  return *static_cast<SocketRegistry*>(lua_touserdata(L, lua_upvalueindex(1)));
-}
+SocketRegistry& registry(lua_State* L) { return *static_cast<SocketRegistry*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 // The ctrl in argument 1 while it is alive; nullptr for anything else (nil, released, other types):
 // the functions then return nothing, as the firmware does.
@@ -113,8 +111,8 @@ int socket_create(lua_State* L) {
   auto& sockets = registry(L);
   lua_Integer adapter = opt_integer(L, 1, sockets.adapters().default_index());
   check_receiver(L, 2);
-  SocketCtrl* ctrl = adapter >= 0 && adapter < adapter::kAdapterCount ? sockets.create(static_cast<int>(adapter))
-                                                                      : nullptr;
+  SocketCtrl* ctrl =
+      adapter >= 0 && adapter < adapter::kAdapterCount ? sockets.create(static_cast<int>(adapter)) : nullptr;
   if (ctrl == nullptr) {
     lua_pushnil(L);
     return 1;
@@ -138,7 +136,8 @@ int socket_config(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
   socket::SocketOptions options;
-  options.local_port = static_cast<std::uint16_t>(check_range(L, 2, 0, kMaxLocalPort - 1, "local port must be 0..59999"));
+  options.local_port =
+      static_cast<std::uint16_t>(check_range(L, 2, 0, kMaxLocalPort - 1, "local port must be 0..59999"));
   bool udp = lua_isboolean(L, 3) && lua_toboolean(L, 3);
   bool tls = lua_isboolean(L, 4) && lua_toboolean(L, 4);
   int idle = static_cast<int>(check_range(L, 5, 0, 0x7fffffff, "keep_idle must be a non-negative number of seconds"));
@@ -153,8 +152,8 @@ int socket_config(lua_State* L) {
   }
   if (tls) {
     std::string error;
-    options.tls = tls::make_credentials(udp, tls_arguments[0], tls_arguments[1], tls_arguments[2], tls_arguments[3],
-                                        error);
+    options.tls =
+        tls::make_credentials(udp, tls_arguments[0], tls_arguments[1], tls_arguments[2], tls_arguments[3], error);
     if (!options.tls) {
       Logger::instance().log(LogLevel::Error, "socket", "config: " + error);
       lua_pushboolean(L, 0);
@@ -193,7 +192,6 @@ int socket_connect(lua_State* L) {
   bool ipv6 = lua_isboolean(L, 4) && lua_toboolean(L, 4);
   return push_result(L, ctrl->connect(host, address, static_cast<std::uint16_t>(port), ipv6));
 }
-
 
 int socket_close(lua_State* L) {
   if (SocketCtrl* ctrl = live_ctrl(L)) ctrl->force_close();
@@ -302,7 +300,6 @@ int socket_read(lua_State* L) {
   return 2 + push_peer(L, *ctrl, from);
 }
 
-
 int socket_listen(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
@@ -320,7 +317,8 @@ int socket_listen(lua_State* L) {
   }
   int result = ctrl->listen(static_cast<std::size_t>(max_accept));
   if (result < 0) {
-    Logger::instance().log(LogLevel::Error, "socket", "listen failed on adapter " + std::to_string(ctrl->adapter_index()));
+    Logger::instance().log(LogLevel::Error, "socket",
+                           "listen failed on adapter " + std::to_string(ctrl->adapter_index()));
   }
   return push_result(L, result);
 }
@@ -580,16 +578,30 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
 
-  const luaL_Reg functions[] = {
-      {"create", socket_create},     {"debug", socket_debug},         {"config", socket_config},
-      {"linkup", ctrl_call<&SocketCtrl::link_up>}, {"connect", socket_connect},
-      {"discon", ctrl_call<&SocketCtrl::disconnect>},
-      {"close", socket_close},       {"tx", socket_tx},               {"rx", socket_rx},
-      {"read", socket_read},         {"wait", ctrl_call<&SocketCtrl::wait>}, {"listen", socket_listen},
-      {"accept", socket_accept},     {"state", socket_state},         {"release", socket_release},
-      {"setDNS", socket_set_dns},    {"sslLog", socket_ssl_log},      {"localIP", socket_local_ip},
-      {"remoteIP", socket_remote_ip}, {"adapter", socket_adapter},    {"dft", socket_dft},
-      {"close_all", socket_close_all}, {"rx_cache", socket_rx_cache}, {nullptr, nullptr}};
+  const luaL_Reg functions[] = {{"create", socket_create},
+                                {"debug", socket_debug},
+                                {"config", socket_config},
+                                {"linkup", ctrl_call<&SocketCtrl::link_up>},
+                                {"connect", socket_connect},
+                                {"discon", ctrl_call<&SocketCtrl::disconnect>},
+                                {"close", socket_close},
+                                {"tx", socket_tx},
+                                {"rx", socket_rx},
+                                {"read", socket_read},
+                                {"wait", ctrl_call<&SocketCtrl::wait>},
+                                {"listen", socket_listen},
+                                {"accept", socket_accept},
+                                {"state", socket_state},
+                                {"release", socket_release},
+                                {"setDNS", socket_set_dns},
+                                {"sslLog", socket_ssl_log},
+                                {"localIP", socket_local_ip},
+                                {"remoteIP", socket_remote_ip},
+                                {"adapter", socket_adapter},
+                                {"dft", socket_dft},
+                                {"close_all", socket_close_all},
+                                {"rx_cache", socket_rx_cache},
+                                {nullptr, nullptr}};
   lua_newtable(L);
   lua_pushlightuserdata(L, &sockets);
   luaL_setfuncs(L, functions, 1);
@@ -597,8 +609,10 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
     lua_pushinteger(L, entry.index);
     lua_setfield(L, -2, std::string(entry.name).c_str());
   }
-  const std::pair<const char*, int> events[] = {{"LINK", socket::kEventLink},     {"ON_LINE", socket::kEventOnLine},
-                                                {"TX_OK", socket::kEventTxOk},     {"CLOSED", socket::kEventClosed},
+  const std::pair<const char*, int> events[] = {{"LINK", socket::kEventLink},
+                                                {"ON_LINE", socket::kEventOnLine},
+                                                {"TX_OK", socket::kEventTxOk},
+                                                {"CLOSED", socket::kEventClosed},
                                                 {"EVENT", socket::kEventEvent}};
   for (const auto& [name, value] : events) {
     lua_pushinteger(L, value);

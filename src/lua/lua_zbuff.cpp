@@ -133,11 +133,23 @@ bool read_item(const char*& format, FormatItem& item) {
 
 size_t scalar_size(char code) {
   switch (code) {
-    case 'c': case 'b': return 1;
-    case 'h': case 'H': return 2;
-    case 'i': case 'I': case 'f': return 4;
-    case 'l': case 'L': case 'd': case 'n': return 8;
-    default: return 0;
+    case 'c':
+    case 'b':
+      return 1;
+    case 'h':
+    case 'H':
+      return 2;
+    case 'i':
+    case 'I':
+    case 'f':
+      return 4;
+    case 'l':
+    case 'L':
+    case 'd':
+    case 'n':
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -191,15 +203,57 @@ int zbuff_pack(lua_State* L) {
 void push_scalar(lua_State* L, char code, std::uint8_t* bytes, size_t size, bool big_endian) {
   order_bytes(bytes, size, big_endian);
   switch (code) {
-    case 'f': { float v; std::memcpy(&v, bytes, 4); lua_pushnumber(L, v); return; }
-    case 'd': case 'n': { double v; std::memcpy(&v, bytes, 8); lua_pushnumber(L, v); return; }
-    case 'c': { std::int8_t v; std::memcpy(&v, bytes, 1); lua_pushinteger(L, v); return; }
-    case 'b': lua_pushinteger(L, bytes[0]); return;
-    case 'h': { std::int16_t v; std::memcpy(&v, bytes, 2); lua_pushinteger(L, v); return; }
-    case 'H': { std::uint16_t v; std::memcpy(&v, bytes, 2); lua_pushinteger(L, v); return; }
-    case 'i': { std::int32_t v; std::memcpy(&v, bytes, 4); lua_pushinteger(L, v); return; }
-    case 'I': { std::uint32_t v; std::memcpy(&v, bytes, 4); lua_pushinteger(L, v); return; }
-    default: { std::int64_t v; std::memcpy(&v, bytes, 8); lua_pushinteger(L, static_cast<lua_Integer>(v)); }
+    case 'f': {
+      float v;
+      std::memcpy(&v, bytes, 4);
+      lua_pushnumber(L, v);
+      return;
+    }
+    case 'd':
+    case 'n': {
+      double v;
+      std::memcpy(&v, bytes, 8);
+      lua_pushnumber(L, v);
+      return;
+    }
+    case 'c': {
+      std::int8_t v;
+      std::memcpy(&v, bytes, 1);
+      lua_pushinteger(L, v);
+      return;
+    }
+    case 'b':
+      lua_pushinteger(L, bytes[0]);
+      return;
+    case 'h': {
+      std::int16_t v;
+      std::memcpy(&v, bytes, 2);
+      lua_pushinteger(L, v);
+      return;
+    }
+    case 'H': {
+      std::uint16_t v;
+      std::memcpy(&v, bytes, 2);
+      lua_pushinteger(L, v);
+      return;
+    }
+    case 'i': {
+      std::int32_t v;
+      std::memcpy(&v, bytes, 4);
+      lua_pushinteger(L, v);
+      return;
+    }
+    case 'I': {
+      std::uint32_t v;
+      std::memcpy(&v, bytes, 4);
+      lua_pushinteger(L, v);
+      return;
+    }
+    default: {
+      std::int64_t v;
+      std::memcpy(&v, bytes, 8);
+      lua_pushinteger(L, static_cast<lua_Integer>(v));
+    }
   }
 }
 
@@ -483,24 +537,45 @@ int zbuff_to_base64(lua_State* L) {
   return 1;
 }
 
-const luaL_Reg kMethods[] = {
-    {"write", zbuff_write},           {"read", zbuff_read},         {"clear", zbuff_clear},
-    {"seek", zbuff_seek},             {"pack", zbuff_pack},         {"unpack", zbuff_unpack},
-    {"readI8", read_typed<std::int8_t>},     {"readU8", read_typed<std::uint8_t>},
-    {"readI16", read_typed<std::int16_t>},   {"readU16", read_typed<std::uint16_t>},
-    {"readI32", read_typed<std::int32_t>},   {"readU32", read_typed<std::uint32_t>},
-    {"readI64", read_typed<std::int64_t>},   {"readU64", read_typed<std::uint64_t>},
-    {"readF32", read_typed<float>},          {"readF64", read_typed<double>},
-    {"writeI8", write_typed<std::int8_t>},   {"writeU8", write_typed<std::uint8_t>},
-    {"writeI16", write_typed<std::int16_t>}, {"writeU16", write_typed<std::uint16_t>},
-    {"writeI32", write_typed<std::int32_t>}, {"writeU32", write_typed<std::uint32_t>},
-    {"writeI64", write_typed<std::int64_t>}, {"writeU64", write_typed<std::uint64_t>},
-    {"writeF32", write_typed<float>},        {"writeF64", write_typed<double>},
-    {"toStr", zbuff_to_str},          {"len", zbuff_len},           {"free", zbuff_free},
-    {"copy", zbuff_copy},             {"set", zbuff_set},           {"query", zbuff_query},
-    {"del", zbuff_del},               {"resize", zbuff_resize},     {"reSize", zbuff_resize},
-    {"used", zbuff_used},             {"isEqual", zbuff_is_equal},  {"toBase64", zbuff_to_base64},
-    {nullptr, nullptr}};
+const luaL_Reg kMethods[] = {{"write", zbuff_write},
+                             {"read", zbuff_read},
+                             {"clear", zbuff_clear},
+                             {"seek", zbuff_seek},
+                             {"pack", zbuff_pack},
+                             {"unpack", zbuff_unpack},
+                             {"readI8", read_typed<std::int8_t>},
+                             {"readU8", read_typed<std::uint8_t>},
+                             {"readI16", read_typed<std::int16_t>},
+                             {"readU16", read_typed<std::uint16_t>},
+                             {"readI32", read_typed<std::int32_t>},
+                             {"readU32", read_typed<std::uint32_t>},
+                             {"readI64", read_typed<std::int64_t>},
+                             {"readU64", read_typed<std::uint64_t>},
+                             {"readF32", read_typed<float>},
+                             {"readF64", read_typed<double>},
+                             {"writeI8", write_typed<std::int8_t>},
+                             {"writeU8", write_typed<std::uint8_t>},
+                             {"writeI16", write_typed<std::int16_t>},
+                             {"writeU16", write_typed<std::uint16_t>},
+                             {"writeI32", write_typed<std::int32_t>},
+                             {"writeU32", write_typed<std::uint32_t>},
+                             {"writeI64", write_typed<std::int64_t>},
+                             {"writeU64", write_typed<std::uint64_t>},
+                             {"writeF32", write_typed<float>},
+                             {"writeF64", write_typed<double>},
+                             {"toStr", zbuff_to_str},
+                             {"len", zbuff_len},
+                             {"free", zbuff_free},
+                             {"copy", zbuff_copy},
+                             {"set", zbuff_set},
+                             {"query", zbuff_query},
+                             {"del", zbuff_del},
+                             {"resize", zbuff_resize},
+                             {"reSize", zbuff_resize},
+                             {"used", zbuff_used},
+                             {"isEqual", zbuff_is_equal},
+                             {"toBase64", zbuff_to_base64},
+                             {nullptr, nullptr}};
 
 int zbuff_index(lua_State* L) {
   ZBuff* buff = check_zbuff(L, 1);
@@ -527,8 +602,8 @@ int zbuff_newindex(lua_State* L) {
 
 int zbuff_tostring(lua_State* L) {
   ZBuff* buff = check_zbuff(L, 1);
-  lua_pushfstring(L, "ZBUFF*: %p (len %d, used %d)", static_cast<void*>(buff),
-                  static_cast<int>(buff->length()), static_cast<int>(buff->used()));
+  lua_pushfstring(L, "ZBUFF*: %p (len %d, used %d)", static_cast<void*>(buff), static_cast<int>(buff->length()),
+                  static_cast<int>(buff->used()));
   return 1;
 }
 
@@ -557,9 +632,9 @@ void open_zbuff(lua_State* L) {
 
   const luaL_Reg functions[] = {{"create", zbuff_create}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
-  const std::pair<const char*, lua_Integer> constants[] = {
-      {"SEEK_SET", kSeekSet}, {"SEEK_CUR", kSeekCur}, {"SEEK_END", kSeekEnd},
-      {"HEAP_AUTO", 0},       {"HEAP_SRAM", 1},       {"HEAP_PSRAM", 2}};
+  const std::pair<const char*, lua_Integer> constants[] = {{"SEEK_SET", kSeekSet}, {"SEEK_CUR", kSeekCur},
+                                                           {"SEEK_END", kSeekEnd}, {"HEAP_AUTO", 0},
+                                                           {"HEAP_SRAM", 1},       {"HEAP_PSRAM", 2}};
   for (const auto& [name, value] : constants) {
     lua_pushinteger(L, value);
     lua_setfield(L, -2, name);

@@ -18,9 +18,9 @@ void open_log(lua_State* L);
 void open_zbuff(lua_State* L);
 void open_rtos(lua_State* L);  // rtos and mcu
 void open_json(lua_State* L);
-void open_crypto(lua_State* L);  // crypto and the string helpers built on it
+void open_crypto(lua_State* L);     // crypto and the string helpers built on it
 void open_io_extras(lua_State* L);  // io.readFile, io.writeFile, io.exists, io.fileSize
-void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the luatnet.host helpers
+void open_embedded(lua_State* L);   // sys, sysplus (package.preload) and the luatnet.host helpers
 // socket, plus delivery of socket events and IP_READY / IP_LOSE to scripts.
 void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 // netsim: host-only control of simulated links (not on the device).

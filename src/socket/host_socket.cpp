@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include <asio/post.hpp>
-
-#include "loop/event_loop.hpp"
 #include <cerrno>
 #include <cstring>
+
+#include "loop/event_loop.hpp"
 
 namespace luatnet::socket {
 namespace {
@@ -107,8 +107,9 @@ bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const
     int reuse = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
     sockaddr_storage local{};
-    Endpoint any{ipv6_ ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::address(asio::ip::address_v4::any()),
-                 local_port};
+    Endpoint any{
+        ipv6_ ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::address(asio::ip::address_v4::any()),
+        local_port};
     socklen_t length = to_sockaddr(any, ipv6_, local);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
   }
@@ -188,8 +189,8 @@ void HostSocket::arm_accept() {
         if (error || self->closed_ || !self->listener_socket_) return;
         sockaddr_storage address{};
         socklen_t length = sizeof address;
-        int client = ::accept4(self->listener_socket_->native_handle(), reinterpret_cast<sockaddr*>(&address),
-                               &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int client = ::accept4(self->listener_socket_->native_handle(), reinterpret_cast<sockaddr*>(&address), &length,
+                               SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (client < 0) {
           if (would_block() || errno == ECONNABORTED || errno == EINTR) {
             self->arm_accept();
@@ -283,10 +284,18 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
     }
   }
   switch (state) {
-    case ReadState::Data: emit(Event::Readable); return;  // reading resumes once the owner took the data
-    case ReadState::Closed: emit(Event::RemoteClosed); return;
-    case ReadState::Error: emit(Event::Failed); return;
-    case ReadState::Nothing: arm_read(); return;
+    case ReadState::Data:
+      emit(Event::Readable);
+      return;  // reading resumes once the owner took the data
+    case ReadState::Closed:
+      emit(Event::RemoteClosed);
+      return;
+    case ReadState::Error:
+      emit(Event::Failed);
+      return;
+    case ReadState::Nothing:
+      arm_read();
+      return;
   }
 }
 
@@ -339,9 +348,9 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
   int fd = descriptor_.native_handle();
   sockaddr_storage address{};
   socklen_t length = sizeof address;
-  ssize_t got = tcp_ ? ::recv(fd, into.data(), into.size(), MSG_DONTWAIT)
-                     : ::recvfrom(fd, into.data(), into.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&address),
-                                  &length);
+  ssize_t got =
+      tcp_ ? ::recv(fd, into.data(), into.size(), MSG_DONTWAIT)
+           : ::recvfrom(fd, into.data(), into.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&address), &length);
   if (got < 0) {
     if (!would_block() && !(!tcp_ && errno == ECONNREFUSED)) return std::nullopt;
     got = 0;
@@ -356,8 +365,10 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
   if (known_pending_ && *known_pending_ > taken) {
     *known_pending_ -= taken;
   } else {
-    if (!known_pending_ || *known_pending_ != taken) known_pending_.reset();
-    else known_pending_ = 0;
+    if (!known_pending_ || *known_pending_ != taken)
+      known_pending_.reset();
+    else
+      known_pending_ = 0;
     arm_read();
   }
   return taken;
@@ -389,7 +400,8 @@ std::optional<std::size_t> HostSocket::send_simulated(std::span<const std::uint8
     return data.size();
   }
   if (tcp_ && may_refuse && queue_full()) return 0;
-  departing_.push_back({simulator_->departure(data.size()), {data.begin(), data.end()},
+  departing_.push_back({simulator_->departure(data.size()),
+                        {data.begin(), data.end()},
                         to != nullptr ? std::optional<Endpoint>(*to) : std::nullopt});
   departing_bytes_ += data.size();
   schedule_departures();
@@ -471,8 +483,8 @@ void HostSocket::arm_write() {
 void HostSocket::flush() {
   int fd = descriptor_.native_handle();
   while (unsent_offset_ < unsent_.size()) {
-    ssize_t sent = ::send(fd, unsent_.data() + unsent_offset_, unsent_.size() - unsent_offset_,
-                          MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t sent =
+        ::send(fd, unsent_.data() + unsent_offset_, unsent_.size() - unsent_offset_, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {
       if (would_block()) {
         arm_write();

@@ -93,8 +93,7 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   void report_read_state(ReadState state, bool arrival_delayed = false);
   [[nodiscard]] bool simulated() const { return simulator_ != nullptr && simulator_->enabled(); }
   std::size_t kernel_unacknowledged();
-  std::optional<std::size_t> send_simulated(std::span<const std::uint8_t> data, const Endpoint* to,
-                                            bool may_refuse);
+  std::optional<std::size_t> send_simulated(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
   std::optional<std::size_t> send_now(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
   void schedule_departures();
   void arm_read();

@@ -21,7 +21,7 @@ bool SocketCtrl::ends_connection(NetEvent event) {
 
 const char* state_description(State state) {
   // The firmware's own descriptions, which scripts print and compare.
-  static constexpr const char* kDescriptions[] = {"硬件离线", "离线",     "等待DNS", "正在连接",
+  static constexpr const char* kDescriptions[] = {"硬件离线",    "离线", "等待DNS", "正在连接",
                                                   "正在TLS握手", "在线", "在监听",  "正在离线"};
   auto index = static_cast<std::size_t>(state);
   return index < std::size(kDescriptions) ? kDescriptions[index] : "未知";
@@ -69,14 +69,30 @@ void SocketCtrl::on_transport(HostSocket::Event event) {
     return;
   }
   switch (event) {
-    case HostSocket::Event::Connected: dispatch(NetEvent::Connected); return;
-    case HostSocket::Event::Listening: dispatch(NetEvent::Listening); return;
-    case HostSocket::Event::NewClient: dispatch(NetEvent::NewClient); return;
-    case HostSocket::Event::Readable: dispatch(NetEvent::RxNew); return;
-    case HostSocket::Event::AllAcked: dispatch(NetEvent::TxAcked); return;
-    case HostSocket::Event::RemoteClosed: dispatch(NetEvent::RemoteClosed); return;
-    case HostSocket::Event::Failed: dispatch(NetEvent::Failed); return;
-    case HostSocket::Event::CloseDone: dispatch(NetEvent::CloseDone); return;
+    case HostSocket::Event::Connected:
+      dispatch(NetEvent::Connected);
+      return;
+    case HostSocket::Event::Listening:
+      dispatch(NetEvent::Listening);
+      return;
+    case HostSocket::Event::NewClient:
+      dispatch(NetEvent::NewClient);
+      return;
+    case HostSocket::Event::Readable:
+      dispatch(NetEvent::RxNew);
+      return;
+    case HostSocket::Event::AllAcked:
+      dispatch(NetEvent::TxAcked);
+      return;
+    case HostSocket::Event::RemoteClosed:
+      dispatch(NetEvent::RemoteClosed);
+      return;
+    case HostSocket::Event::Failed:
+      dispatch(NetEvent::Failed);
+      return;
+    case HostSocket::Event::CloseDone:
+      dispatch(NetEvent::CloseDone);
+      return;
   }
 }
 
@@ -198,8 +214,8 @@ bool SocketCtrl::prepare_tls_context(tls::TlsContext::Role role) {
 bool SocketCtrl::start_tls(tls::TlsContext::Role role) {
   if (!prepare_tls_context(role)) return false;
   const auto& context = tls_contexts_[static_cast<int>(role)];
-  session_ = std::make_unique<tls::TlsSession>(context, static_cast<tls::RecordIo&>(*this), io_, options_.connect_timeout,
-                                               [this] { dispatch(NetEvent::TlsTimer); });
+  session_ = std::make_unique<tls::TlsSession>(context, static_cast<tls::RecordIo&>(*this), io_,
+                                               options_.connect_timeout, [this] { dispatch(NetEvent::TlsTimer); });
   std::error_code not_literal;
   asio::ip::make_address(host_, not_literal);
   if (role == tls::TlsContext::Role::Client && not_literal && !host_.empty()) session_->set_hostname(host_);
@@ -218,8 +234,8 @@ int SocketCtrl::step_handshake() {
     case tls::TlsSession::Progress::Failed:
       break;
   }
-  Logger::instance().log(LogLevel::Error, "tls", "ctrl " + std::to_string(id_) + " handshake failed: " +
-                                                     session_->last_error());
+  Logger::instance().log(LogLevel::Error, "tls",
+                         "ctrl " + std::to_string(id_) + " handshake failed: " + session_->last_error());
   need_close_ = true;
   return kFailed;
 }
@@ -310,8 +326,8 @@ bool SocketCtrl::open_and_connect(const asio::ip::address& address) {
     transport_->close();
     transport_.reset();
   }
-  auto transport = HostSocket::open(io_, options_.tcp, address.is_v6(),
-                                    [this](int fd) { return adapter_.bind_socket(fd); });
+  auto transport =
+      HostSocket::open(io_, options_.tcp, address.is_v6(), [this](int fd) { return adapter_.bind_socket(fd); });
   if (!transport) return false;
   attach(std::move(transport));
   return transport_->connect({address, remote_port_}, options_.local_port, options_.keep_alive,
@@ -322,7 +338,8 @@ bool SocketCtrl::open_and_listen() {
   // A TLS server's certificate problems show at listen, and its clients share one configuration.
   if (options_.tls && options_.tcp && !prepare_tls_context(tls::TlsContext::Role::Server)) return false;
   auto transport = HostSocket::open(io_, options_.tcp, true, [this](int fd) { return adapter_.bind_socket(fd); });
-  if (!transport) transport = HostSocket::open(io_, options_.tcp, false, [this](int fd) { return adapter_.bind_socket(fd); });
+  if (!transport)
+    transport = HostSocket::open(io_, options_.tcp, false, [this](int fd) { return adapter_.bind_socket(fd); });
   if (!transport) return false;
   attach(std::move(transport));
   // UDP servers take no clients; multi-client mode only where the adapter can accept.

@@ -8,13 +8,12 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <deque>
 
 #include "adapter/adapter.hpp"
 #include "socket/host_socket.hpp"
@@ -86,8 +85,7 @@ class SocketCtrl final : private tls::RecordIo {
 
   int link_up();
   // `address` set: connect to it (host only names it); else `host` is an IP literal or a name to resolve.
-  int connect(const std::string& host, std::optional<asio::ip::address> address, std::uint16_t port,
-              bool prefer_ipv6);
+  int connect(const std::string& host, std::optional<asio::ip::address> address, std::uint16_t port, bool prefer_ipv6);
   int listen(std::size_t max_accept);
   // Multi-client: moves a waiting client into `client` (a fresh ctrl). false when none is waiting.
   bool accept_into(SocketCtrl& client);
@@ -108,7 +106,17 @@ class SocketCtrl final : private tls::RecordIo {
 
  private:
   enum class NetEvent {
-    LinkUp, LinkDown, DnsResult, Connected, Listening, NewClient, RxNew, TxAcked, RemoteClosed, Failed, CloseDone,
+    LinkUp,
+    LinkDown,
+    DnsResult,
+    Connected,
+    Listening,
+    NewClient,
+    RxNew,
+    TxAcked,
+    RemoteClosed,
+    Failed,
+    CloseDone,
     TlsTimer
   };
   using Handler = int (SocketCtrl::*)(NetEvent);
@@ -123,8 +131,8 @@ class SocketCtrl final : private tls::RecordIo {
   int in_listening(NetEvent event);
   int in_disconnecting(NetEvent event);
   static constexpr std::array<Handler, 8> kHandlers = {
-      &SocketCtrl::in_link_off, &SocketCtrl::in_offline,   &SocketCtrl::in_wait_dns,  &SocketCtrl::in_connecting,
-      &SocketCtrl::in_handshake, &SocketCtrl::in_online,   &SocketCtrl::in_listening, &SocketCtrl::in_disconnecting};
+      &SocketCtrl::in_link_off,  &SocketCtrl::in_offline, &SocketCtrl::in_wait_dns,  &SocketCtrl::in_connecting,
+      &SocketCtrl::in_handshake, &SocketCtrl::in_online,  &SocketCtrl::in_listening, &SocketCtrl::in_disconnecting};
 
   void dispatch(NetEvent event);
   void on_transport(HostSocket::Event event);
@@ -167,7 +175,7 @@ class SocketCtrl final : private tls::RecordIo {
   std::shared_ptr<tls::TlsContext> tls_contexts_[2];  // by role, built on first use
   std::unique_ptr<tls::TlsSession> session_;
   std::deque<std::vector<std::uint8_t>> plaintext_;  // decrypted, not yet read: one entry per record
-  std::size_t plaintext_offset_ = 0;                   // bytes of the front entry already read (TLS)
+  std::size_t plaintext_offset_ = 0;                 // bytes of the front entry already read (TLS)
 };
 
 const char* state_description(State state);

@@ -32,7 +32,8 @@ SocketCtrl* SocketRegistry::create(int adapter_index) {
       return entry.second->adapter_index() == adapter_index;
     }));
     if (used >= limit) {
-      Logger::instance().log(LogLevel::Warn, "socket", "adapter " + std::to_string(adapter_index) + " has no more sockets");
+      Logger::instance().log(LogLevel::Warn, "socket",
+                             "adapter " + std::to_string(adapter_index) + " has no more sockets");
       return nullptr;
     }
   }
@@ -63,10 +64,8 @@ bool SocketRegistry::busy() const {
 }
 
 void SocketRegistry::socket_event(std::uint64_t ctrl_id, int event, int param) {
-  loop_.bus().post(loop::Message{.kind = loop::MessageKind::SocketEvent,
-                                 .a = static_cast<std::int64_t>(ctrl_id),
-                                 .b = event,
-                                 .c = param});
+  loop_.bus().post(loop::Message{
+      .kind = loop::MessageKind::SocketEvent, .a = static_cast<std::int64_t>(ctrl_id), .b = event, .c = param});
 }
 
 }  // namespace luatnet::socket

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
 #include <memory>
+#include <unordered_map>
 
 #include "adapter/adapter_registry.hpp"
 #include "loop/event_loop.hpp"

@@ -48,8 +48,8 @@ mbedtls_ctr_drbg_context* random_generator() {
       mbedtls_entropy_init(&entropy);
       mbedtls_ctr_drbg_init(&drbg);
       static const char kPersonal[] = "luatnet";
-      if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, reinterpret_cast<const unsigned char*>(kPersonal),
-                                sizeof kPersonal - 1) != 0) {
+      if (mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy,
+                                reinterpret_cast<const unsigned char*>(kPersonal), sizeof kPersonal - 1) != 0) {
         throw std::runtime_error("cannot seed the TLS random generator");
       }
     }
@@ -93,7 +93,8 @@ std::optional<Credentials> make_credentials(bool datagram, std::optional<std::st
   }
   mbedtls_x509_crt_free(&probe);
   mbedtls_x509_crt_init(&probe);
-  if (error.empty() && !credentials.own_cert.empty() && (result = parse_certificates(&probe, credentials.own_cert)) != 0) {
+  if (error.empty() && !credentials.own_cert.empty() &&
+      (result = parse_certificates(&probe, credentials.own_cert)) != 0) {
     error = "client_cert cannot be parsed: " + describe_error(result);
   }
   mbedtls_x509_crt_free(&probe);
@@ -140,10 +141,9 @@ std::shared_ptr<TlsContext> TlsContext::create(const Credentials& credentials, R
   mbedtls_ssl_conf_dbg(&context->config_, debug_to_log, nullptr);
   mbedtls_ssl_conf_min_version(&context->config_, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
   if (credentials.uses_psk()) {
-    result = mbedtls_ssl_conf_psk(&context->config_, reinterpret_cast<const unsigned char*>(credentials.psk.data()),
-                                  credentials.psk.size(),
-                                  reinterpret_cast<const unsigned char*>(credentials.psk_identity.data()),
-                                  credentials.psk_identity.size());
+    result = mbedtls_ssl_conf_psk(
+        &context->config_, reinterpret_cast<const unsigned char*>(credentials.psk.data()), credentials.psk.size(),
+        reinterpret_cast<const unsigned char*>(credentials.psk_identity.data()), credentials.psk_identity.size());
     if (result != 0) {
       error = "PSK rejected: " + describe_error(result);
       return nullptr;

@@ -15,13 +15,13 @@
 namespace luatnet::tls {
 
 struct Credentials {
-  bool datagram = false;       // DTLS (socket.config's is_udp with is_tls)
-  std::string ca;              // server_cert: CA data (PEM or DER) that the peer must chain to
-  std::string own_cert;        // client_cert: this side's certificate (the server's own, when listening)
-  std::string own_key;         // client_key
-  std::string key_password;    // client_password
-  std::string psk;             // DTLS PSK mode: server_cert is the key ...
-  std::string psk_identity;    // ... and client_cert the identity
+  bool datagram = false;     // DTLS (socket.config's is_udp with is_tls)
+  std::string ca;            // server_cert: CA data (PEM or DER) that the peer must chain to
+  std::string own_cert;      // client_cert: this side's certificate (the server's own, when listening)
+  std::string own_key;       // client_key
+  std::string key_password;  // client_password
+  std::string psk;           // DTLS PSK mode: server_cert is the key ...
+  std::string psk_identity;  // ... and client_cert the identity
   [[nodiscard]] bool uses_psk() const { return !psk.empty(); }
 };
 

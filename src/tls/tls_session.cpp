@@ -123,8 +123,7 @@ bool TlsSession::write(std::span<const std::uint8_t> plain) {
   return true;
 }
 
-TlsSession::ReadOutcome TlsSession::read_available(
-    const std::function<void(std::span<const std::uint8_t>)>& deliver) {
+TlsSession::ReadOutcome TlsSession::read_available(const std::function<void(std::span<const std::uint8_t>)>& deliver) {
   ReadOutcome outcome;
   scratch_.resize(MBEDTLS_SSL_MAX_CONTENT_LEN);
   while (true) {
