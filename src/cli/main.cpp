@@ -84,5 +84,11 @@ int main(int argc, char** argv) {
   luatnet::lua::open_socket(host, sockets);
   luatnet::lua::open_netsim(host, adapters);
   adapters.start();
-  return host.run(script, search_paths);
+  try {
+    return host.run(script, search_paths);
+  } catch (const std::exception& error) {
+    // Errors outside any script (the loop, the OS) end the run with a message rather than an abort.
+    std::cerr << "luatnet: " << error.what() << "\n";
+    return 1;
+  }
 }

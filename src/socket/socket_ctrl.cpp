@@ -400,7 +400,7 @@ int SocketCtrl::connect(const std::string& host, std::optional<asio::ip::address
   accepted_peer_.reset();
   host_ = host;
   prefer_ipv6_ = prefer_ipv6;
-  remote_address_ = address;
+  remote_address_ = std::move(address);
   remote_port_ = port;
   target_ = WaitTarget::OnLine;
   if (!adapter_.ready()) {

@@ -64,10 +64,10 @@ mbedtls_ctr_drbg_context* random_generator() {
   return &generator.drbg;
 }
 
-std::optional<Credentials> make_credentials(bool datagram, std::optional<std::string> server_cert,
-                                            std::optional<std::string> client_cert,
-                                            std::optional<std::string> client_key,
-                                            std::optional<std::string> client_password, std::string& error) {
+std::optional<Credentials> make_credentials(bool datagram, const std::optional<std::string>& server_cert,
+                                            const std::optional<std::string>& client_cert,
+                                            const std::optional<std::string>& client_key,
+                                            const std::optional<std::string>& client_password, std::string& error) {
   Credentials credentials;
   credentials.datagram = datagram;
   bool certificate_mode = !datagram || client_key || (server_cert && !client_cert);

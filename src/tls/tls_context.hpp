@@ -27,10 +27,10 @@ struct Credentials {
 
 // Checks the arguments of socket.config as the firmware sorts them (DTLS: PSK unless a client key is
 // given or a CA comes without a client certificate). nullopt and `error` say what is wrong.
-std::optional<Credentials> make_credentials(bool datagram, std::optional<std::string> server_cert,
-                                            std::optional<std::string> client_cert,
-                                            std::optional<std::string> client_key,
-                                            std::optional<std::string> client_password, std::string& error);
+std::optional<Credentials> make_credentials(bool datagram, const std::optional<std::string>& server_cert,
+                                            const std::optional<std::string>& client_cert,
+                                            const std::optional<std::string>& client_key,
+                                            const std::optional<std::string>& client_password, std::string& error);
 
 class TlsContext {
  public:
