@@ -10,7 +10,7 @@ packages=(
   libcli11-dev         # CLI11: the command line
   nlohmann-json3-dev   # nlohmann::json: parsing for the json module
   libgtest-dev         # GoogleTest: C++ unit tests
-  socat ncat openssl iproute2  # real peers for the behaviour tests
+  socat ncat openssl iproute2 python3  # real peers and helpers for the behaviour tests
 )
 missing=()
 for package in "${packages[@]}"; do
