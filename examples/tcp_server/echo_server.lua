@@ -7,22 +7,46 @@ local TASK = "echo_server"
 local clients = {}
 
 local function drop(client)
+    if not clients[client] then return end
     clients[client] = nil
     socket.close(client)
     socket.release(client)
 end
 
+-- Echoes what has arrived. When tx reports full nothing was taken: keep the bytes, stop reading and try
+-- again shortly (TX_OK only follows data that was taken).
+local function echo(client)
+    local state = clients[client]
+    if not state then return end
+    while true do
+        if state.pending then
+            local ok, full = socket.tx(client, state.pending)
+            if not ok then return drop(client) end
+            if full then
+                sys.timerStart(echo, 10, client)
+                return
+            end
+            state.pending = nil
+        end
+        state.buff:del()
+        local ok, n = socket.rx(client, state.buff)
+        if not ok then return drop(client) end
+        if n == 0 then break end
+        local sent, full = socket.tx(client, state.buff)
+        if not sent then return drop(client) end
+        if full then
+            state.pending = state.buff:toStr(0, n)
+            sys.timerStart(echo, 10, client)
+            return
+        end
+    end
+    socket.wait(client)
+end
+
 local function onClient(client, event, param)
     if event == socket.EVENT and param == 0 then
-        local buff = clients[client]
-        while true do
-            buff:del()
-            local ok, n = socket.rx(client, buff)
-            if not ok then return drop(client) end
-            if n == 0 then break end
-            socket.tx(client, buff)
-        end
-        socket.wait(client)
+        local state = clients[client]
+        if state and not state.pending then echo(client) end
     elseif event == socket.EVENT or event == socket.CLOSED then
         log.info("echo_server", "client left", client)
         drop(client)
@@ -43,7 +67,7 @@ function echo_server.start(port)
             local accepted, client, ip, clientPort = socket.accept(server, onClient)
             if accepted and client then
                 log.info("echo_server", "client", ip, clientPort)
-                clients[client] = zbuff.create(1024)
+                clients[client] = { buff = zbuff.create(1024) }
                 socket.wait(client)
             end
         end
