@@ -235,20 +235,18 @@ int push_peer(lua_State* L, SocketCtrl& ctrl, const socket::Endpoint& from) {
   return 2;
 }
 
+// rx's first two answers: true and a count, or false, 0 when nothing can be read.
+int push_rx_count(lua_State* L, std::optional<std::size_t> count) {
+  lua_pushboolean(L, count.has_value());
+  lua_pushinteger(L, static_cast<lua_Integer>(count.value_or(0)));
+  return 2;
+}
+
 int socket_rx(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
   auto total = ctrl->pending_rx();
-  if (!total) {
-    lua_pushboolean(L, 0);
-    lua_pushinteger(L, 0);
-    return 2;
-  }
-  if (*total == 0 || !lua_isuserdata(L, 2)) {
-    lua_pushboolean(L, 1);
-    lua_pushinteger(L, static_cast<lua_Integer>(*total));
-    return 2;
-  }
+  if (!total || *total == 0 || !lua_isuserdata(L, 2)) return push_rx_count(L, total);
   buffer::ZBuff* buff = check_zbuff(L, 2);
   std::size_t wanted = *total;
   if (lua_gettop(L) >= 4 && lua_isinteger(L, 4) && lua_tointeger(L, 4) >= 0) {
@@ -256,15 +254,9 @@ int socket_rx(lua_State* L) {
   }
   socket::Endpoint from;
   auto got = ctrl->rx(buff->prepare(wanted), &from);
-  if (!got) {
-    lua_pushboolean(L, 0);
-    lua_pushinteger(L, 0);
-    return 2;
-  }
-  buff->commit(*got);
-  lua_pushboolean(L, 1);
-  lua_pushinteger(L, static_cast<lua_Integer>(*got));
-  if (*got == 0) return 2;
+  if (got) buff->commit(*got);
+  push_rx_count(L, got);
+  if (!got || *got == 0) return 2;
   return 2 + push_peer(L, *ctrl, from);
 }
 

@@ -200,60 +200,40 @@ int zbuff_pack(lua_State* L) {
   return 1;
 }
 
+// Pushes the T stored (native byte order) at `bytes`: a number for floating types, else an integer.
+template <typename T>
+void push_stored(lua_State* L, const std::uint8_t* bytes) {
+  T value;
+  std::memcpy(&value, bytes, sizeof(T));
+  if constexpr (std::is_floating_point_v<T>) {
+    lua_pushnumber(L, static_cast<lua_Number>(value));
+  } else {
+    lua_pushinteger(L, static_cast<lua_Integer>(value));
+  }
+}
+
 void push_scalar(lua_State* L, char code, std::uint8_t* bytes, size_t size, bool big_endian) {
   order_bytes(bytes, size, big_endian);
   switch (code) {
-    case 'f': {
-      float v;
-      std::memcpy(&v, bytes, 4);
-      lua_pushnumber(L, v);
-      return;
-    }
+    case 'f':
+      return push_stored<float>(L, bytes);
     case 'd':
-    case 'n': {
-      double v;
-      std::memcpy(&v, bytes, 8);
-      lua_pushnumber(L, v);
-      return;
-    }
-    case 'c': {
-      std::int8_t v;
-      std::memcpy(&v, bytes, 1);
-      lua_pushinteger(L, v);
-      return;
-    }
+    case 'n':
+      return push_stored<double>(L, bytes);
+    case 'c':
+      return push_stored<std::int8_t>(L, bytes);
     case 'b':
-      lua_pushinteger(L, bytes[0]);
-      return;
-    case 'h': {
-      std::int16_t v;
-      std::memcpy(&v, bytes, 2);
-      lua_pushinteger(L, v);
-      return;
-    }
-    case 'H': {
-      std::uint16_t v;
-      std::memcpy(&v, bytes, 2);
-      lua_pushinteger(L, v);
-      return;
-    }
-    case 'i': {
-      std::int32_t v;
-      std::memcpy(&v, bytes, 4);
-      lua_pushinteger(L, v);
-      return;
-    }
-    case 'I': {
-      std::uint32_t v;
-      std::memcpy(&v, bytes, 4);
-      lua_pushinteger(L, v);
-      return;
-    }
-    default: {
-      std::int64_t v;
-      std::memcpy(&v, bytes, 8);
-      lua_pushinteger(L, static_cast<lua_Integer>(v));
-    }
+      return push_stored<std::uint8_t>(L, bytes);
+    case 'h':
+      return push_stored<std::int16_t>(L, bytes);
+    case 'H':
+      return push_stored<std::uint16_t>(L, bytes);
+    case 'i':
+      return push_stored<std::int32_t>(L, bytes);
+    case 'I':
+      return push_stored<std::uint32_t>(L, bytes);
+    default:
+      return push_stored<std::int64_t>(L, bytes);
   }
 }
 
@@ -311,14 +291,8 @@ template <typename T>
 int read_typed(lua_State* L) {
   ZBuff* buff = check_zbuff(L, 1);
   if (buff->length() - buff->used() < sizeof(T)) return 0;
-  T value;
-  std::memcpy(&value, buff->data() + buff->used(), sizeof(T));
+  push_stored<T>(L, buff->data() + buff->used());
   buff->set_used(buff->used() + sizeof(T));
-  if constexpr (std::is_floating_point_v<T>) {
-    lua_pushnumber(L, static_cast<lua_Number>(value));
-  } else {
-    lua_pushinteger(L, static_cast<lua_Integer>(value));
-  }
   return 1;
 }
 

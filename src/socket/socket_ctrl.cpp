@@ -68,32 +68,11 @@ void SocketCtrl::on_transport(HostSocket::Event event) {
     take_tls_records();
     return;
   }
-  switch (event) {
-    case HostSocket::Event::Connected:
-      dispatch(NetEvent::Connected);
-      return;
-    case HostSocket::Event::Listening:
-      dispatch(NetEvent::Listening);
-      return;
-    case HostSocket::Event::NewClient:
-      dispatch(NetEvent::NewClient);
-      return;
-    case HostSocket::Event::Readable:
-      dispatch(NetEvent::RxNew);
-      return;
-    case HostSocket::Event::AllAcked:
-      dispatch(NetEvent::TxAcked);
-      return;
-    case HostSocket::Event::RemoteClosed:
-      dispatch(NetEvent::RemoteClosed);
-      return;
-    case HostSocket::Event::Failed:
-      dispatch(NetEvent::Failed);
-      return;
-    case HostSocket::Event::CloseDone:
-      dispatch(NetEvent::CloseDone);
-      return;
-  }
+  // Indexed by HostSocket::Event, in its order.
+  static constexpr NetEvent kFromTransport[] = {NetEvent::Connected, NetEvent::Listening, NetEvent::NewClient,
+                                                NetEvent::RxNew,     NetEvent::TxAcked,   NetEvent::RemoteClosed,
+                                                NetEvent::Failed,    NetEvent::CloseDone};
+  dispatch(kFromTransport[static_cast<std::size_t>(event)]);
 }
 
 void SocketCtrl::on_link(bool up) { dispatch(up ? NetEvent::LinkUp : NetEvent::LinkDown); }
