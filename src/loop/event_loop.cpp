@@ -20,7 +20,6 @@ EventLoop::Next EventLoop::next(std::optional<Clock::time_point> deadline) {
       io_.restart();
     }
     // Handlers that are already due may post messages or end the last activity.
-    ++harvests_;
     io_.poll();
     if (!bus_.empty()) continue;
     if (!active()) {
@@ -30,7 +29,6 @@ EventLoop::Next EventLoop::next(std::optional<Clock::time_point> deadline) {
       io_.restart();
     }
     std::size_t handled = 0;
-    ++harvests_;
     if (deadline) {
       if (Clock::now() >= *deadline) {
         return {Outcome::Deadline, std::nullopt};

@@ -37,10 +37,6 @@ class EventLoop {
   void request_stop() { stop_requested_ = true; }
   [[nodiscard]] bool stop_requested() const { return stop_requested_; }
 
-  // Counts the times the loop has let Asio harvest readiness (poll or run). A socket that looked at the
-  // kernel while this count stayed the same knows no readiness edge was consumed in between.
-  static std::uint64_t harvests() { return harvests_; }
-
   asio::io_context& io() { return io_; }
   MessageBus& bus() { return bus_; }
   TimerService& timers() { return timers_; }
@@ -50,7 +46,6 @@ class EventLoop {
   MessageBus bus_;
   TimerService timers_;
   std::vector<std::function<bool()>> probes_;
-  static inline std::uint64_t harvests_ = 0;
   bool stop_requested_ = false;
 
   [[nodiscard]] bool active() const;

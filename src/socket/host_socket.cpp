@@ -4,6 +4,7 @@
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,8 +12,6 @@
 #include <asio/post.hpp>
 #include <cerrno>
 #include <cstring>
-
-#include "loop/event_loop.hpp"
 
 namespace luatnet::socket {
 namespace {
@@ -62,11 +61,17 @@ std::shared_ptr<HostSocket> HostSocket::open(asio::io_context& io, bool tcp, boo
     ::close(fd);
     return nullptr;
   }
-  return std::make_shared<HostSocket>(io, fd, tcp, ipv6);
+  return adopt(io, fd, tcp, ipv6);
+}
+
+std::shared_ptr<HostSocket> HostSocket::adopt(asio::io_context& io, int fd, bool tcp, bool ipv6) {
+  auto socket = std::make_shared<HostSocket>(io, fd, tcp, ipv6);
+  if (!socket->watch_descriptor()) return nullptr;
+  return socket;
 }
 
 HostSocket::HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6)
-    : io_(io), descriptor_(io, fd), tcp_(tcp), ipv6_(ipv6) {
+    : io_(io), poller_(loop::ReadinessPoller::of(io)), fd_(fd), tcp_(tcp), ipv6_(ipv6) {
   if (tcp_) {
     // Scripts send whole messages and TLS writes each handshake record on its own: Nagle's algorithm
     // would hold them back for the peer's delayed ACK.
@@ -76,6 +81,40 @@ HostSocket::HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6)
 }
 
 HostSocket::~HostSocket() { close(); }
+
+bool HostSocket::watch_descriptor() {
+  watch_ = poller_.watch(fd_, *this);
+  return watch_.has_value();
+}
+
+// Edges only: each report means something changed since the last one, so every kind of wait that the
+// change may end is looked at; a change nobody waits for is remembered where it matters (known_pending_).
+void HostSocket::on_ready(std::uint32_t epoll_events) {
+  auto self = shared_from_this();  // a listener may drop its last reference while this runs
+  bool readable = (epoll_events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+  bool writable = (epoll_events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
+  if (connecting_) {
+    if (writable) finish_connect();
+    return;
+  }
+  if (listening_) {
+    if (readable && accepting_) accept_clients();
+    return;
+  }
+  if (writable && writing_) {
+    writing_ = false;
+    flush();
+  }
+  if (!readable || closed_) return;
+  known_pending_.reset();
+  if ((epoll_events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) hangup_seen_ = true;
+  if (read_wait_ == ReadWait::Edge) {
+    read_wait_ = ReadWait::None;
+    // Epoll looked when it harvested: TCP data with no close or error behind it needs no second look.
+    bool plain_data = tcp_ && (epoll_events & EPOLLIN) != 0 && !hangup_seen_;
+    report_read_state(plain_data ? ReadState::Data : probe_ready());
+  }
+}
 
 void HostSocket::emit(Event event) {
   if (closed_ || !listener_) return;
@@ -90,7 +129,7 @@ void HostSocket::post_event(Event event) {
 
 void HostSocket::apply_keep_alive(const KeepAlive& keep_alive) {
   if (!tcp_) return;
-  int fd = descriptor_.native_handle();
+  int fd = fd_;
   int on = keep_alive.enabled ? 1 : 0;
   setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   if (!keep_alive.enabled) return;
@@ -101,7 +140,7 @@ void HostSocket::apply_keep_alive(const KeepAlive& keep_alive) {
 
 bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
                          std::chrono::milliseconds timeout) {
-  int fd = descriptor_.native_handle();
+  int fd = fd_;
   apply_keep_alive(keep_alive);
   if (local_port != 0) {
     int reuse = 1;
@@ -131,18 +170,19 @@ bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const
   timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
     if (!error && !self->connected_) self->on_connected(std::make_error_code(std::errc::timed_out));
   });
-  descriptor_.async_wait(asio::posix::descriptor_base::wait_write,
-                         [self = shared_from_this()](const std::error_code& error) {
-                           if (error || self->closed_ || self->connected_) return;
-                           int status = 0;
-                           socklen_t size = sizeof status;
-                           getsockopt(self->descriptor_.native_handle(), SOL_SOCKET, SO_ERROR, &status, &size);
-                           self->on_connected(std::error_code(status, std::system_category()));
-                         });
+  connecting_ = true;  // the writable edge ends it
   return true;
 }
 
+void HostSocket::finish_connect() {
+  int status = 0;
+  socklen_t size = sizeof status;
+  getsockopt(fd_, SOL_SOCKET, SO_ERROR, &status, &size);
+  on_connected(std::error_code(status, std::system_category()));
+}
+
 void HostSocket::on_connected(std::error_code error) {
+  connecting_ = false;
   if (closed_ || connected_) return;
   if (timer_) timer_->cancel();
   if (error) {
@@ -155,7 +195,7 @@ void HostSocket::on_connected(std::error_code error) {
 }
 
 bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
-  int fd = descriptor_.native_handle();
+  int fd = fd_;
   int on = 1;
   int off = 0;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
@@ -175,58 +215,70 @@ bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
   }
   if (::listen(fd, 64) != 0) return false;
   max_pending_ = max_pending;
-  // The listening descriptor moves aside: the connection (single-client mode) takes descriptor_'s place.
-  listener_socket_ = std::make_unique<asio::posix::stream_descriptor>(io_, descriptor_.release());
+  listening_ = true;
   post_event(Event::Listening);
-  arm_accept();
+  // From the loop, so that clients are announced after Listening.
+  asio::post(io_, [self = shared_from_this()] { self->accept_clients(); });
   return true;
 }
 
-void HostSocket::arm_accept() {
-  if (closed_ || !listener_socket_) return;
-  listener_socket_->async_wait(
-      asio::posix::descriptor_base::wait_read, [self = shared_from_this()](const std::error_code& error) {
-        if (error || self->closed_ || !self->listener_socket_) return;
-        sockaddr_storage address{};
-        socklen_t length = sizeof address;
-        int client = ::accept4(self->listener_socket_->native_handle(), reinterpret_cast<sockaddr*>(&address), &length,
-                               SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (client < 0) {
-          if (would_block() || errno == ECONNABORTED || errno == EINTR) {
-            self->arm_accept();
-          } else {
-            self->emit(Event::Failed);
-          }
-          return;
-        }
-        if (self->max_pending_ == 0) {
-          // Single-client mode: this socket becomes the connection and stops listening.
-          self->listener_socket_->close();
-          self->listener_socket_.reset();
-          self->descriptor_.assign(client);
-          int on = 1;
-          setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-          self->peer_ = from_sockaddr(address);
-          self->connected_ = true;
-          self->emit(Event::NewClient);
-          self->arm_read();
-          return;
-        }
-        self->waiting_clients_.push_back({client, from_sockaddr(address)});
-        self->emit(Event::NewClient);
-        if (self->waiting_clients_.size() < self->max_pending_) self->arm_accept();
-      });
+// Edge-triggered: take every waiting connection (up to the pending limit) before waiting for the next
+// edge; when the limit stops us, take_client() resumes here.
+void HostSocket::accept_clients() {
+  accepting_ = false;
+  while (listening_ && !closed_) {
+    if (max_pending_ != 0 && waiting_clients_.size() >= max_pending_) return;
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    int client = ::accept4(fd_, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (client < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (would_block()) {
+        accepting_ = true;
+      } else {
+        emit(Event::Failed);
+      }
+      return;
+    }
+    if (max_pending_ == 0) {
+      become_connection(client, from_sockaddr(address));
+      return;
+    }
+    waiting_clients_.push_back({client, from_sockaddr(address)});
+    emit(Event::NewClient);
+  }
+}
+
+// Single-client mode: the first client takes the listening socket's place and listening stops.
+void HostSocket::become_connection(int client, const Endpoint& peer) {
+  listening_ = false;
+  if (watch_) poller_.forget(*watch_);
+  ::close(fd_);
+  fd_ = client;
+  int on = 1;
+  setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  if (!watch_descriptor()) {
+    emit(Event::Failed);
+    return;
+  }
+  peer_ = peer;
+  connected_ = true;
+  emit(Event::NewClient);
+  arm_read();
 }
 
 std::shared_ptr<HostSocket> HostSocket::take_client() {
-  if (waiting_clients_.empty()) return nullptr;
-  Waiting next = waiting_clients_.front();
-  waiting_clients_.pop_front();
-  auto client = std::make_shared<HostSocket>(io_, next.fd, true, ipv6_);
-  client->peer_ = next.peer;
-  client->connected_ = true;
-  if (waiting_clients_.size() + 1 == max_pending_) arm_accept();  // there is room again
-  return client;
+  while (!waiting_clients_.empty()) {
+    Waiting next = waiting_clients_.front();
+    waiting_clients_.pop_front();
+    if (!accepting_ && listening_) accept_clients();  // there is room again
+    auto client = adopt(io_, next.fd, true, ipv6_);
+    if (!client) continue;
+    client->peer_ = next.peer;
+    client->connected_ = true;
+    return client;
+  }
+  return nullptr;
 }
 
 void HostSocket::start_reading() { arm_read(); }
@@ -234,7 +286,7 @@ void HostSocket::start_reading() { arm_read(); }
 // What is there to read now: data (or a datagram), the peer's close, nothing yet, or an error. A peek
 // costs one call and answers all four; used where "nothing" is the likely answer.
 HostSocket::ReadState HostSocket::probe_read() {
-  int fd = descriptor_.native_handle();
+  int fd = fd_;
   char probe = 0;
   while (true) {
     ssize_t peeked = ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT | (tcp_ ? 0 : MSG_TRUNC));
@@ -254,9 +306,8 @@ HostSocket::ReadState HostSocket::probe_read() {
 HostSocket::ReadState HostSocket::probe_ready() {
   if (tcp_) {
     int available = 0;
-    if (ioctl(descriptor_.native_handle(), FIONREAD, &available) == 0 && available > 0) {
+    if (ioctl(fd_, FIONREAD, &available) == 0 && available > 0) {
       known_pending_ = static_cast<std::size_t>(available);
-      known_at_harvest_ = loop::EventLoop::harvests();
       return ReadState::Data;
     }
   }
@@ -267,7 +318,7 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
   if (state == ReadState::Data && simulated() && !arrival_delayed) {
     if (!tcp_ && simulator_->drop_datagram()) {
       char drop = 0;
-      ::recv(descriptor_.native_handle(), &drop, 1, MSG_DONTWAIT);  // lost on the way in
+      ::recv(fd_, &drop, 1, MSG_DONTWAIT);  // lost on the way in
       report_read_state(probe_read());
       return;
     }
@@ -275,9 +326,9 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
     if (delay.count() > 0) {
       if (!arrival_timer_) arrival_timer_ = std::make_unique<asio::steady_timer>(io_);
       arrival_timer_->expires_after(delay);
-      reading_ = true;  // no other wait while this one stands
+      read_wait_ = ReadWait::Arrival;  // no other wait while this one stands
       arrival_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-        self->reading_ = false;
+        self->read_wait_ = ReadWait::None;
         if (!error && !self->closed_) self->report_read_state(self->probe_ready(), true);
       });
       return;
@@ -299,43 +350,34 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
   }
 }
 
-// Asio waits for the next edge only: an edge that came while nobody waited (data or the peer's close
-// that arrived before this call) is gone, so look first and wait only when there is nothing.
+// Readiness comes as edges: data (or the peer's close) that arrived before this call raised its edge
+// already, so look first and wait for an edge only when there is nothing.
 void HostSocket::arm_read() {
-  if (closed_ || reading_ || !descriptor_.is_open()) return;
-  reading_ = true;
-  // Drained what the kernel held when we last asked, with no readiness harvested since: any later data
-  // or close will raise a new edge, so wait without looking.
-  bool nothing_missed = tcp_ && known_pending_ == 0 && known_at_harvest_ == loop::EventLoop::harvests();
+  if (closed_ || read_wait_ != ReadWait::None || fd_ < 0) return;
+  // Drained what the kernel held when we last asked, with no readiness reported since: any later data
+  // or close raises a new edge, so wait without looking.
+  bool nothing_missed = tcp_ && known_pending_ == 0 && !hangup_seen_;
   if (!nothing_missed && probe_read() != ReadState::Nothing) {
     // Report from the loop, looking again then: the owner may have read it in the meantime.
+    read_wait_ = ReadWait::Posted;
     asio::post(io_, [self = shared_from_this()] {
-      self->reading_ = false;
+      self->read_wait_ = ReadWait::None;
       if (!self->closed_) self->report_read_state(self->probe_ready());
     });
     return;
   }
-  if (tcp_ && !nothing_missed) {
-    known_pending_ = 0;  // the peek just said so
-    known_at_harvest_ = loop::EventLoop::harvests();
-  }
-  descriptor_.async_wait(asio::posix::descriptor_base::wait_read,
-                         [self = shared_from_this()](const std::error_code& error) {
-                           self->reading_ = false;
-                           if (error || self->closed_) return;
-                           self->report_read_state(self->probe_ready());
-                         });
+  if (tcp_) known_pending_ = 0;  // the peek just said so
+  read_wait_ = ReadWait::Edge;
 }
 
 std::optional<std::size_t> HostSocket::pending() {
-  if (closed_ || !descriptor_.is_open()) return std::nullopt;
-  int fd = descriptor_.native_handle();
+  if (closed_ || fd_ < 0) return std::nullopt;
+  int fd = fd_;
   if (tcp_) {
     if (known_pending_) return *known_pending_;
     int available = 0;
     if (ioctl(fd, FIONREAD, &available) != 0) return std::nullopt;
     known_pending_ = static_cast<std::size_t>(available);
-    known_at_harvest_ = loop::EventLoop::harvests();
     return known_pending_;
   }
   ssize_t size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
@@ -344,14 +386,15 @@ std::optional<std::size_t> HostSocket::pending() {
 }
 
 std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, Endpoint* from) {
-  if (closed_ || !descriptor_.is_open()) return std::nullopt;
-  int fd = descriptor_.native_handle();
+  if (closed_ || fd_ < 0) return std::nullopt;
+  int fd = fd_;
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   ssize_t got =
       tcp_ ? ::recv(fd, into.data(), into.size(), MSG_DONTWAIT)
            : ::recvfrom(fd, into.data(), into.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&address), &length);
-  if (got < 0) {
+  bool nothing_there = got < 0;
+  if (nothing_there) {
     if (!would_block() && !(!tcp_ && errno == ECONNREFUSED)) return std::nullopt;
     got = 0;
   }
@@ -362,26 +405,29 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
   }
   // TCP: listen again once everything is read; leftovers of a limited rx raise no new event (as lwIP).
   auto taken = static_cast<std::size_t>(got);
-  if (known_pending_ && *known_pending_ > taken) {
+  if (taken == 0 && !nothing_there && !into.empty()) hangup_seen_ = true;  // the end of the stream
+  if (taken < into.size()) {
+    known_pending_ = 0;  // a stream recv stops short only when nothing is left
+  } else if (known_pending_ && *known_pending_ > taken) {
     *known_pending_ -= taken;
+    return taken;
+  } else if (known_pending_ == taken) {
+    known_pending_ = 0;
   } else {
-    if (!known_pending_ || *known_pending_ != taken)
-      known_pending_.reset();
-    else
-      known_pending_ = 0;
-    arm_read();
+    known_pending_.reset();
   }
+  arm_read();
   return taken;
 }
 
 std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse) {
-  if (closed_ || !descriptor_.is_open()) return std::nullopt;
+  if (closed_ || fd_ < 0) return std::nullopt;
   return simulated() ? send_simulated(data, to, may_refuse) : send_now(data, to, may_refuse);
 }
 
 std::size_t HostSocket::kernel_unacknowledged() {
   int outstanding = 0;
-  ioctl(descriptor_.native_handle(), SIOCOUTQ, &outstanding);
+  ioctl(fd_, SIOCOUTQ, &outstanding);
   return static_cast<std::size_t>(outstanding);
 }
 
@@ -430,8 +476,8 @@ void HostSocket::schedule_departures() {
 
 std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> data, const Endpoint* to,
                                                 bool may_refuse) {
-  if (closed_ || !descriptor_.is_open()) return std::nullopt;
-  int fd = descriptor_.native_handle();
+  if (closed_ || fd_ < 0) return std::nullopt;
+  int fd = fd_;
   if (!tcp_) {
     ssize_t sent = 0;
     if (to != nullptr) {
@@ -469,19 +515,15 @@ std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> da
   return data.size();
 }
 
+// Only called after a send that the kernel cut short: that marks the socket, and the writable edge
+// follows once there is room.
 void HostSocket::arm_write() {
-  if (closed_ || writing_) return;
+  if (closed_) return;
   writing_ = true;
-  descriptor_.async_wait(asio::posix::descriptor_base::wait_write,
-                         [self = shared_from_this()](const std::error_code& error) {
-                           self->writing_ = false;
-                           if (error || self->closed_) return;
-                           self->flush();
-                         });
 }
 
 void HostSocket::flush() {
-  int fd = descriptor_.native_handle();
+  int fd = fd_;
   while (unsent_offset_ < unsent_.size()) {
     ssize_t sent =
         ::send(fd, unsent_.data() + unsent_offset_, unsent_.size() - unsent_offset_, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -541,7 +583,7 @@ void HostSocket::shutdown_send() {
     shutdown_after_flush_ = true;
     return;
   }
-  ::shutdown(descriptor_.native_handle(), SHUT_WR);
+  ::shutdown(fd_, SHUT_WR);
   post_event(Event::CloseDone);
 }
 
@@ -553,9 +595,11 @@ void HostSocket::close() {
   if (departure_timer_) departure_timer_->cancel();
   if (arrival_timer_) arrival_timer_->cancel();
   departing_.clear();
-  std::error_code ignored;
-  descriptor_.close(ignored);
-  if (listener_socket_) listener_socket_->close(ignored);
+  if (watch_) poller_.forget(*watch_);
+  watch_.reset();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  listening_ = false;
   for (const auto& waiting : waiting_clients_) ::close(waiting.fd);
   waiting_clients_.clear();
   unsent_.clear();

@@ -6,7 +6,6 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
-#include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "adapter/link_simulator.hpp"
+#include "loop/readiness_poller.hpp"
 
 namespace luatnet::socket {
 
@@ -33,7 +33,7 @@ struct KeepAlive {
   int count = 0;
 };
 
-class HostSocket : public std::enable_shared_from_this<HostSocket> {
+class HostSocket : public std::enable_shared_from_this<HostSocket>, private loop::ReadyHandler {
  public:
   enum class Event { Connected, Listening, NewClient, Readable, AllAcked, RemoteClosed, Failed, CloseDone };
   using Listener = std::function<void(Event)>;
@@ -44,6 +44,8 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   // A new socket, bound to the adapter's interface by `bind_to_interface`; nullptr when the OS refuses.
   static std::shared_ptr<HostSocket> open(asio::io_context& io, bool tcp, bool ipv6,
                                           const std::function<bool(int)>& bind_to_interface);
+  // Takes ownership of `fd`; nullptr (fd closed) when its readiness cannot be watched.
+  static std::shared_ptr<HostSocket> adopt(asio::io_context& io, int fd, bool tcp, bool ipv6);
   HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6);
   ~HostSocket();
   HostSocket(const HostSocket&) = delete;
@@ -85,6 +87,8 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   void close();
 
  private:
+  void on_ready(std::uint32_t epoll_events) override;
+  bool watch_descriptor();
   void emit(Event event);
   void post_event(Event event);
   enum class ReadState { Data, Closed, Nothing, Error };
@@ -98,16 +102,19 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   void schedule_departures();
   void arm_read();
   void arm_write();
-  void arm_accept();
+  void accept_clients();
+  void become_connection(int client, const Endpoint& peer);
   void flush();
   void schedule_ack_check();
   void check_acknowledged();
   void on_connected(std::error_code error);
+  void finish_connect();
   void apply_keep_alive(const KeepAlive& keep_alive);
 
   asio::io_context& io_;
-  asio::posix::stream_descriptor descriptor_;
-  std::unique_ptr<asio::posix::stream_descriptor> listener_socket_;
+  loop::ReadinessPoller& poller_;
+  int fd_;
+  std::optional<loop::ReadinessPoller::Watch> watch_;
   std::unique_ptr<asio::steady_timer> timer_;  // connect timeout, then acknowledgement polling
   Listener listener_;
   std::function<bool()> ack_interest_;
@@ -121,13 +128,19 @@ class HostSocket : public std::enable_shared_from_this<HostSocket> {
   std::size_t departing_bytes_ = 0;
   std::unique_ptr<asio::steady_timer> departure_timer_;
   std::unique_ptr<asio::steady_timer> arrival_timer_;
-  std::optional<std::size_t> known_pending_;  // TCP bytes the kernel holds, as last asked ...
-  std::uint64_t known_at_harvest_ = 0;        // ... and the loop's harvest count then
+  // TCP bytes the kernel holds, as last asked; forgotten when readiness is reported (more may have come).
+  std::optional<std::size_t> known_pending_;
   bool tcp_;
   bool ipv6_;
   bool closed_ = false;
-  bool reading_ = false;
-  bool writing_ = false;
+  // Where the next read report comes from: a readiness edge, a queued look, or a simulated arrival.
+  enum class ReadWait { None, Edge, Posted, Arrival };
+  ReadWait read_wait_ = ReadWait::None;
+  bool writing_ = false;      // waiting for a writable edge to flush unsent_
+  bool connecting_ = false;   // waiting for a writable edge to finish connect()
+  bool hangup_seen_ = false;  // the peer closed or failed: every read wait must look first
+  bool listening_ = false;
+  bool accepting_ = false;  // waiting for a readable edge on the listener
   bool connected_ = false;
   bool shutdown_after_flush_ = false;
   bool ack_check_scheduled_ = false;

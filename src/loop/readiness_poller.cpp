@@ -1,0 +1,88 @@
+#include "loop/readiness_poller.hpp"
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+
+namespace luatnet::loop {
+namespace {
+
+constexpr int kBatch = 256;
+
+std::uint64_t pack(ReadinessPoller::Watch watch) {
+  return static_cast<std::uint64_t>(watch.generation) << 32 | watch.slot;
+}
+
+}  // namespace
+
+asio::execution_context::id ReadinessPoller::id;
+
+ReadinessPoller::ReadinessPoller(asio::io_context& io)
+    : asio::execution_context::service(io), epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), descriptor_(io) {
+  if (epoll_fd_ < 0) return;  // watch() then refuses every socket
+  descriptor_.assign(epoll_fd_);
+  arm();
+}
+
+ReadinessPoller::~ReadinessPoller() = default;  // descriptor_ closes the epoll instance
+
+void ReadinessPoller::shutdown() {
+  std::error_code ignored;
+  descriptor_.close(ignored);
+}
+
+std::optional<ReadinessPoller::Watch> ReadinessPoller::watch(int fd, ReadyHandler& handler) {
+  if (!descriptor_.is_open()) return std::nullopt;
+  std::uint32_t slot = 0;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  Watch watch{slot, slots_[slot].generation};
+  epoll_event event{};
+  event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  event.data.u64 = pack(watch);
+  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+    free_slots_.push_back(slot);
+    return std::nullopt;
+  }
+  slots_[slot].handler = &handler;
+  return watch;
+}
+
+void ReadinessPoller::forget(Watch watch) {
+  Slot& slot = slots_.at(watch.slot);
+  if (slot.generation != watch.generation) return;
+  ++slot.generation;  // events harvested for the old owner no longer match
+  slot.handler = nullptr;
+  free_slots_.push_back(watch.slot);
+}
+
+void ReadinessPoller::arm() {
+  descriptor_.async_wait(asio::posix::descriptor_base::wait_read, [this](const std::error_code& error) {
+    if (!error) harvest();
+  });
+}
+
+void ReadinessPoller::harvest() {
+  std::array<epoll_event, kBatch> events{};
+  int count = 0;
+  do {
+    count = ::epoll_wait(epoll_fd_, events.data(), kBatch, 0);
+  } while (count < 0 && errno == EINTR);
+  for (int i = 0; i < count; ++i) {
+    // A handler may forget or add watches (even reuse a slot): look each one up as it comes.
+    auto slot = static_cast<std::uint32_t>(events[i].data.u64);
+    auto generation = static_cast<std::uint32_t>(events[i].data.u64 >> 32);
+    if (slot >= slots_.size() || slots_[slot].generation != generation || slots_[slot].handler == nullptr) continue;
+    slots_[slot].handler->on_ready(events[i].events);
+  }
+  arm();
+}
+
+}  // namespace luatnet::loop
