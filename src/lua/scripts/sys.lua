@@ -234,7 +234,8 @@ local function dispatch()
             end
         end
     end
-    queue, queueHead, queueTail = {}, 1, 0
+    -- Every slot was cleared on the way: start again at 1 (no new table per round: this runs per message).
+    queueHead, queueTail = 1, 0
 end
 
 -- Subscribes the running task to `topic` and waits (at most ms, when given) for a publication; returns
