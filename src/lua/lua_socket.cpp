@@ -37,7 +37,7 @@ SocketRegistry& registry(lua_State* L) { return *static_cast<SocketRegistry*>(lu
 // The ctrl in argument 1 while it is alive; nullptr for anything else (nil, released, other types):
 // the functions then return nothing, as the firmware does.
 SocketCtrl* live_ctrl(lua_State* L, LuaCtrl** holder = nullptr) {
-  auto* ctrl = static_cast<LuaCtrl*>(luaL_testudata(L, 1, kCtrlType));
+  auto* ctrl = static_cast<LuaCtrl*>(test_userdata(L, 1, kCtrlType));
   if (ctrl == nullptr || ctrl->id == 0) return nullptr;
   if (holder != nullptr) *holder = ctrl;
   return registry(L).find(ctrl->id);
@@ -242,19 +242,39 @@ int push_rx_count(lua_State* L, std::optional<std::size_t> count) {
   return 2;
 }
 
+// All that is waiting, or `limit` bytes of it, appended to `buff` (grown as needed). A stream without a
+// limit is read into the room the zbuff already has first, so a message that fits costs one recv and no
+// question about its size; datagrams and limited reads are sized first (a short buffer would cut them).
+std::optional<std::size_t> receive_into(SocketCtrl& ctrl, buffer::ZBuff& buff, std::optional<std::size_t> limit,
+                                        socket::Endpoint& from) {
+  std::size_t got = 0;
+  std::size_t room = buff.length() - buff.used();
+  if (ctrl.is_tcp() && !limit && room > 0) {
+    auto taken = ctrl.rx(buff.prepare(room), &from);
+    if (!taken) return taken;
+    buff.commit(*taken);
+    if (*taken < room) return taken;
+    got = *taken;
+  }
+  auto total = ctrl.pending_rx();
+  if (!total || *total == 0) return got > 0 ? std::optional<std::size_t>(got) : total;
+  auto taken = ctrl.rx(buff.prepare(std::min(*total, limit.value_or(*total))), &from);
+  if (!taken) return got > 0 ? std::optional<std::size_t>(got) : taken;
+  buff.commit(*taken);
+  return got + *taken;
+}
+
 int socket_rx(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
-  auto total = ctrl->pending_rx();
-  if (!total || *total == 0 || !lua_isuserdata(L, 2)) return push_rx_count(L, total);
+  if (!lua_isuserdata(L, 2)) return push_rx_count(L, ctrl->pending_rx());
   buffer::ZBuff* buff = check_zbuff(L, 2);
-  std::size_t wanted = *total;
+  std::optional<std::size_t> limit;
   if (lua_gettop(L) >= 4 && lua_isinteger(L, 4) && lua_tointeger(L, 4) >= 0) {
-    wanted = std::min(wanted, static_cast<std::size_t>(lua_tointeger(L, 4)));
+    limit = static_cast<std::size_t>(lua_tointeger(L, 4));
   }
   socket::Endpoint from;
-  auto got = ctrl->rx(buff->prepare(wanted), &from);
-  if (got) buff->commit(*got);
+  auto got = receive_into(*ctrl, *buff, limit, from);
   push_rx_count(L, got);
   if (!got || *got == 0) return 2;
   return 2 + push_peer(L, *ctrl, from);
@@ -358,7 +378,7 @@ int socket_state(lua_State* L) {
 
 // release and __gc: close the socket, free the ctrl, drop the callback reference.
 int socket_release(lua_State* L) {
-  auto* holder = static_cast<LuaCtrl*>(luaL_testudata(L, 1, kCtrlType));
+  auto* holder = static_cast<LuaCtrl*>(test_userdata(L, 1, kCtrlType));
   if (holder == nullptr || holder->id == 0) return 0;
   registry(L).release(holder->id);
   lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
@@ -507,7 +527,7 @@ void deliver_socket_event(lua_State* L, const loop::Message& message, SocketRegi
   lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
   lua_rawgeti(L, -1, message.a);
   lua_remove(L, -2);
-  auto* holder = static_cast<LuaCtrl*>(luaL_testudata(L, -1, kCtrlType));
+  auto* holder = static_cast<LuaCtrl*>(test_userdata(L, -1, kCtrlType));
   SocketCtrl* ctrl = holder != nullptr ? sockets.find(holder->id) : nullptr;
   if (ctrl == nullptr) {
     lua_pop(L, 1);  // released or collected: nobody to tell
@@ -563,7 +583,7 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
   lua_setfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
 
   const luaL_Reg methods[] = {{"__gc", socket_gc}, {"__tostring", socket_tostring}, {nullptr, nullptr}};
-  luaL_newmetatable(L, kCtrlType);
+  new_metatable(L, kCtrlType, kCtrlType);
   lua_pushlightuserdata(L, &sockets);
   luaL_setfuncs(L, methods, 1);
   lua_pushstring(L, kCtrlType);

@@ -583,12 +583,15 @@ int zbuff_tostring(lua_State* L) {
 
 }  // namespace
 
-ZBuff* test_zbuff(lua_State* L, int index) { return static_cast<ZBuff*>(luaL_testudata(L, index, kZBuffType)); }
+ZBuff* test_zbuff(lua_State* L, int index) { return static_cast<ZBuff*>(test_userdata(L, index, kZBuffType)); }
 
-ZBuff* check_zbuff(lua_State* L, int index) { return static_cast<ZBuff*>(luaL_checkudata(L, index, kZBuffType)); }
+ZBuff* check_zbuff(lua_State* L, int index) {
+  ZBuff* buff = test_zbuff(L, index);
+  return buff != nullptr ? buff : static_cast<ZBuff*>(luaL_checkudata(L, index, kZBuffType));  // raises
+}
 
 void open_zbuff(lua_State* L) {
-  luaL_newmetatable(L, kZBuffType);
+  new_metatable(L, kZBuffType, kZBuffType);
   lua_newtable(L);
   luaL_setfuncs(L, kMethods, 0);
   lua_pushcclosure(L, zbuff_index, 1);

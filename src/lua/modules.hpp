@@ -31,4 +31,22 @@ inline lua_Integer opt_integer(lua_State* L, int index, lua_Integer fallback) {
   return lua_isnoneornil(L, index) ? fallback : luaL_checkinteger(L, index);
 }
 
+// Typed userdata, told apart by metatable identity: luaL_testudata finds the metatable by name, which
+// interns that name again on every call, and the socket path checks types several times per message.
+// `key` is any address unique to the type; the metatable is kept under it (and under `name`).
+inline void new_metatable(lua_State* L, const char* name, const void* key) {
+  luaL_newmetatable(L, name);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+}
+
+inline void* test_userdata(lua_State* L, int index, const void* key) {
+  void* block = lua_touserdata(L, index);
+  if (block == nullptr || !lua_getmetatable(L, index)) return nullptr;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, key);
+  bool same = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 2);
+  return same ? block : nullptr;
+}
+
 }  // namespace luatnet::lua
