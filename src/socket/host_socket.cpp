@@ -387,6 +387,8 @@ std::optional<std::size_t> HostSocket::pending() {
 
 std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, Endpoint* from) {
   if (closed_ || fd_ < 0) return std::nullopt;
+  // Drained, and no edge since: whatever came later is announced by that edge, so do not ask the kernel.
+  if (tcp_ && known_pending_ == 0 && !hangup_seen_) return 0;
   int fd = fd_;
   sockaddr_storage address{};
   socklen_t length = sizeof address;
