@@ -61,6 +61,15 @@ local function nextFreeId(last, low, high)
     return last
 end
 
+-- Woken with values: by a message before the timer fired (waitUntil), so the timer is no longer wanted.
+local function afterWait(id, ...)
+    if select("#", ...) ~= 0 then
+        rtos.timer_stop(id)
+        timerTargets[id] = nil
+    end
+    return ...
+end
+
 function sys.wait(ms)
     checkNumber("wait", 1, ms)
     local co = sys.check_task()
@@ -68,13 +77,7 @@ function sys.wait(ms)
     local id = lastWaitId
     timerTargets[id] = co
     rtos.timer_start(id, ms)
-    local woken = pack(coroutine.yield())
-    if woken.n ~= 0 then
-        -- Woken by a message before the timer fired (waitUntil): the timer is no longer wanted.
-        rtos.timer_stop(id)
-        timerTargets[id] = nil
-        return unpack(woken, 1, woken.n)
-    end
+    return afterWait(id, coroutine.yield())
 end
 
 function sys.taskInit(fn, ...)
@@ -173,6 +176,12 @@ end
 ------------------------------------------------------------------------ publish / subscribe
 
 local subscribers = {} -- topic -> array of functions or coroutines, in subscription order
+-- Emptied subscriber lists, kept for the next subscription: a task waiting on its mailbox subscribes
+-- and unsubscribes once per message.
+local spareLists = {}
+local MAX_SPARE_LISTS = 64
+-- Publications not yet dispatched, flat: each is its value count followed by its values (a table per
+-- publication would be garbage per message).
 local queue, queueHead, queueTail = {}, 1, 0
 
 function sys.subscribe(topic, callback)
@@ -185,7 +194,7 @@ function sys.subscribe(topic, callback)
     end
     local list = subscribers[topic]
     if list == nil then
-        list = {}
+        list = table.remove(spareLists) or {}
         subscribers[topic] = list
     end
     for _, existing in ipairs(list) do
@@ -207,34 +216,42 @@ function sys.unsubscribe(topic, callback)
             break
         end
     end
-    if #list == 0 then subscribers[topic] = nil end
+    if #list == 0 then
+        subscribers[topic] = nil
+        if #spareLists < MAX_SPARE_LISTS then spareLists[#spareLists + 1] = list end
+    end
 end
 
 function sys.publish(...)
-    queueTail = queueTail + 1
-    queue[queueTail] = pack(...)
+    local count = select("#", ...)
+    queue[queueTail + 1] = count
+    for i = 1, count do
+        queue[queueTail + 1 + i] = (select(i, ...))
+    end
+    queueTail = queueTail + 1 + count
 end
 
 local function dispatch()
     while queueHead <= queueTail do
-        local message = queue[queueHead]
-        queue[queueHead] = nil
-        queueHead = queueHead + 1
-        local list = subscribers[message[1]]
+        local first, last = queueHead + 1, queueHead + queue[queueHead]
+        queueHead = last + 1
+        local list = subscribers[queue[first]]
         if list then
-            -- A snapshot: callbacks may subscribe or unsubscribe while we deliver (one needs no copy).
+            -- A snapshot: callbacks may subscribe or unsubscribe while we deliver (one needs no copy: its
+            -- only entry is read before the call).
             local snapshot = #list == 1 and list or table.move(list, 1, #list, 1, {})
             for i = 1, #snapshot do
                 local callback = snapshot[i]
                 if type(callback) == "function" then
-                    protectedCall(callback, unpack(message, 2, message.n))
+                    protectedCall(callback, unpack(queue, first + 1, last))
                 else
-                    sys.coresume(callback, unpack(message, 1, message.n))
+                    sys.coresume(callback, unpack(queue, first, last))
                 end
             end
         end
+        for i = first - 1, last do queue[i] = nil end
     end
-    -- Every slot was cleared on the way: start again at 1 (no new table per round: this runs per message).
+    -- Every slot was cleared on the way: start again at 1.
     queueHead, queueTail = 1, 0
 end
 
