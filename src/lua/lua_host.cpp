@@ -25,6 +25,10 @@ LuaHost::LuaHost(loop::EventLoop& loop, HostOptions options) : loop_(loop), opti
   *static_cast<LuaHost**>(lua_getextraspace(L_)) = this;
   luaL_openlibs(L_);
   open_modules();
+  // As the firmware: a pause under 100% starts each collection cycle as soon as the last one ends. With
+  // the default 200% a server that opens and releases ctrls (userdata with __gc, freed a cycle after
+  // their finalizer ran) saw each cycle's threshold grow with the previous cycle's garbage, without end.
+  lua_gc(L_, LUA_GCSETPAUSE, 90);
   if (options_.timeout) {
     deadline_ = loop::EventLoop::Clock::now() + *options_.timeout;
   }
