@@ -1,6 +1,7 @@
 // bench: a load generator for echo servers on loopback. One thread, epoll, non-blocking sockets, bounded
 // in time. Modes: pingpong (N connections each sending S bytes and waiting for them back), stream (N
-// connections writing S-byte chunks as fast as the server echoes), udp (N sockets doing UDP ping-pong),
+// connections writing S-byte chunks as fast as the server echoes them, with at most --window bytes
+// unechoed per connection, so that a server which loses data stalls instead of looking fast), udp (N sockets doing UDP ping-pong),
 // connect (N concurrent connect, 1-byte echo, close cycles, optionally at a fixed rate) and idle (open N
 // verified connections and hold them). Prints one "RESULT key=value ..." line.
 #include <arpa/inet.h>
@@ -33,12 +34,14 @@ struct Options {
   double seconds = 5;
   double warmup = 1;
   double rate = 0;  // connect mode: cycles started per second (0: as fast as possible)
+  int window = 256 * 1024;  // stream mode: bytes sent and not yet echoed, per connection
 };
 
 struct Conn {
   int fd = -1;
   std::size_t sent = 0;
   std::size_t received = 0;
+  std::size_t unechoed = 0;  // stream mode
   Clock::time_point started;
   bool connected = false;
 };
@@ -166,11 +169,17 @@ class LoadGen {
   }
 
   void send_some(Conn& conn, bool stream) {
-    while (stream || conn.sent < payload_.size()) {
-      std::size_t offset = stream ? 0 : conn.sent;
-      ssize_t wrote = write(conn.fd, payload_.data() + offset, payload_.size() - offset);
+    auto window = static_cast<std::size_t>(options_.window);
+    while (stream ? conn.unechoed < window : conn.sent < payload_.size()) {
+      std::size_t count = payload_.size() - conn.sent;
+      if (stream) count = std::min(count, window - conn.unechoed);
+      ssize_t wrote = write(conn.fd, payload_.data() + conn.sent, count);
       if (wrote <= 0) return;
-      if (!stream) conn.sent += static_cast<std::size_t>(wrote);
+      conn.sent += static_cast<std::size_t>(wrote);
+      if (stream) {
+        conn.unechoed += static_cast<std::size_t>(wrote);
+        if (conn.sent == payload_.size()) conn.sent = 0;
+      }
     }
   }
 
@@ -179,11 +188,13 @@ class LoadGen {
       ssize_t got = read(conn.fd, buffer_.data(), buffer_.size());
       if (got <= 0) {
         if (got == 0) ++errors_;
+        if (stream) send_some(conn, true);  // the echo made room in the window
         return;
       }
       auto now = Clock::now();
       if (stream) {
         if (measuring(now)) bytes_ += static_cast<std::size_t>(got);
+        conn.unechoed -= std::min(conn.unechoed, static_cast<std::size_t>(got));
         continue;
       }
       conn.received += static_cast<std::size_t>(got);
@@ -337,6 +348,7 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", options.seconds)->check(CLI::Range(0.1, 300.0));
   app.add_option("--warmup", options.warmup)->check(CLI::Range(0.0, 10.0));
   app.add_option("--rate", options.rate)->check(CLI::NonNegativeNumber);
+  app.add_option("--window", options.window)->check(CLI::Range(1, 64 << 20));
   CLI11_PARSE(app, argc, argv);
   return LoadGen(options).run();
 }

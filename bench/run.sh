@@ -132,13 +132,24 @@ run_idle() {
 run_churn() {
   start_server luatnet_callback 1
   "$loadgen" --mode connect --port "$port" --conns 16 --rate 1000 --seconds 2 >/dev/null  # warm up
-  local fds_before rss_before
+  local fds_before rss_before samples="" out_file
   fds_before=$(fd_count "$server_pid")
   rss_before=$(rss_kb "$server_pid")
-  out=$("$loadgen" --mode connect --port "$port" --conns 16 --rate 1000 --seconds "$seconds" | grep RESULT)
+  out_file=$(mktemp)
+  "$loadgen" --mode connect --port "$port" --conns 16 --rate 1000 --seconds "$seconds" --warmup 0 >"$out_file" &
+  local gen=$!
+  # RSS and fds every tenth of the run: growth shows as a rising series, not only as an end-to-end delta.
+  for _ in $(seq 1 10); do
+    sleep "$(echo "scale=2; $seconds / 10" | bc)"
+    samples+=" $(rss_kb "$server_pid")/$(fd_count "$server_pid")"
+  done
+  wait "$gen" || true
+  out=$(grep RESULT "$out_file")
+  rm -f "$out_file"
   sleep 1
   echo "connect-accept-close: $(field rps "$out")/s for ${seconds}s, errors $(field errors "$out"); server fds" \
     "$fds_before -> $(fd_count "$server_pid"), RSS $rss_before -> $(rss_kb "$server_pid") KiB"
+  echo "RSS KiB/fds during the run, every $(echo "scale=1; $seconds / 10" | bc) s:$samples"
   stop_server
 }
 
