@@ -39,6 +39,7 @@ std::optional<ReadinessPoller::Watch> ReadinessPoller::watch(int fd, ReadyHandle
   if (free_slots_.empty()) {
     slot = static_cast<std::uint32_t>(slots_.size());
     slots_.emplace_back();
+    free_slots_.reserve(slots_.size());  // forget() then never allocates (it runs in destructors)
   } else {
     slot = free_slots_.back();
     free_slots_.pop_back();
@@ -55,8 +56,9 @@ std::optional<ReadinessPoller::Watch> ReadinessPoller::watch(int fd, ReadyHandle
   return watch;
 }
 
-void ReadinessPoller::forget(Watch watch) {
-  Slot& slot = slots_.at(watch.slot);
+void ReadinessPoller::forget(Watch watch) noexcept {
+  if (watch.slot >= slots_.size()) return;
+  Slot& slot = slots_[watch.slot];
   if (slot.generation != watch.generation) return;
   ++slot.generation;  // events harvested for the old owner no longer match
   slot.handler = nullptr;

@@ -43,7 +43,7 @@ class ReadinessPoller : public asio::execution_context::service {
   // epoll set by itself when it is closed.
   std::optional<Watch> watch(int fd, ReadyHandler& handler);
   // Stops reporting to the watch's handler, also for events already harvested.
-  void forget(Watch watch);
+  void forget(Watch watch) noexcept;
 
  private:
   void shutdown() override;

@@ -408,13 +408,12 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
   // TCP: listen again once everything is read; leftovers of a limited rx raise no new event (as lwIP).
   auto taken = static_cast<std::size_t>(got);
   if (taken == 0 && !nothing_there && !into.empty()) hangup_seen_ = true;  // the end of the stream
-  if (taken < into.size()) {
-    known_pending_ = 0;  // a stream recv stops short only when nothing is left
+  // A stream recv stops short only when nothing is left; a full one drained what was last counted or not.
+  if (taken < into.size() || known_pending_ == taken) {
+    known_pending_ = 0;
   } else if (known_pending_ && *known_pending_ > taken) {
     *known_pending_ -= taken;
     return taken;
-  } else if (known_pending_ == taken) {
-    known_pending_ = 0;
   } else {
     known_pending_.reset();
   }

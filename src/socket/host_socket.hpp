@@ -33,7 +33,7 @@ struct KeepAlive {
   int count = 0;
 };
 
-class HostSocket : public std::enable_shared_from_this<HostSocket>, private loop::ReadyHandler {
+class HostSocket final : public std::enable_shared_from_this<HostSocket>, private loop::ReadyHandler {
  public:
   enum class Event { Connected, Listening, NewClient, Readable, AllAcked, RemoteClosed, Failed, CloseDone };
   using Listener = std::function<void(Event)>;
