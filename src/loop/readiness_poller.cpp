@@ -19,10 +19,10 @@ std::uint64_t pack(ReadinessPoller::Watch watch) {
 
 asio::execution_context::id ReadinessPoller::id;
 
-ReadinessPoller::ReadinessPoller(asio::io_context& io)
-    : asio::execution_context::service(io), epoll_fd_(::epoll_create1(EPOLL_CLOEXEC)), descriptor_(io) {
-  if (epoll_fd_ < 0) return;  // watch() then refuses every socket
-  descriptor_.assign(epoll_fd_);
+ReadinessPoller::ReadinessPoller(asio::io_context& io) : asio::execution_context::service(io), descriptor_(io) {
+  int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd < 0) return;  // watch() then refuses every socket
+  descriptor_.assign(epoll_fd);
   arm();
 }
 
@@ -48,7 +48,7 @@ std::optional<ReadinessPoller::Watch> ReadinessPoller::watch(int fd, ReadyHandle
   epoll_event event{};
   event.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
   event.data.u64 = pack(watch);
-  if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+  if (::epoll_ctl(descriptor_.native_handle(), EPOLL_CTL_ADD, fd, &event) != 0) {
     free_slots_.push_back(slot);
     return std::nullopt;
   }
@@ -75,7 +75,7 @@ void ReadinessPoller::harvest() {
   std::array<epoll_event, kBatch> events{};
   int count = 0;
   do {
-    count = ::epoll_wait(epoll_fd_, events.data(), kBatch, 0);
+    count = ::epoll_wait(descriptor_.native_handle(), events.data(), kBatch, 0);
   } while (count < 0 && errno == EINTR);
   for (int i = 0; i < count; ++i) {
     // A handler may forget or add watches (even reuse a slot): look each one up as it comes.

@@ -54,7 +54,6 @@ class ReadinessPoller : public asio::execution_context::service {
     std::uint32_t generation = 0;
     ReadyHandler* handler = nullptr;
   };
-  int epoll_fd_;
   asio::posix::stream_descriptor descriptor_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;

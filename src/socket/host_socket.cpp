@@ -129,33 +129,31 @@ void HostSocket::post_event(Event event) {
 
 void HostSocket::apply_keep_alive(const KeepAlive& keep_alive) {
   if (!tcp_) return;
-  int fd = fd_;
   int on = keep_alive.enabled ? 1 : 0;
-  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
   if (!keep_alive.enabled) return;
-  if (keep_alive.idle_s > 0) setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &keep_alive.idle_s, sizeof(int));
-  if (keep_alive.interval_s > 0) setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &keep_alive.interval_s, sizeof(int));
-  if (keep_alive.count > 0) setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &keep_alive.count, sizeof(int));
+  if (keep_alive.idle_s > 0) setsockopt(fd_, IPPROTO_TCP, TCP_KEEPIDLE, &keep_alive.idle_s, sizeof(int));
+  if (keep_alive.interval_s > 0) setsockopt(fd_, IPPROTO_TCP, TCP_KEEPINTVL, &keep_alive.interval_s, sizeof(int));
+  if (keep_alive.count > 0) setsockopt(fd_, IPPROTO_TCP, TCP_KEEPCNT, &keep_alive.count, sizeof(int));
 }
 
 bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
                          std::chrono::milliseconds timeout) {
-  int fd = fd_;
   apply_keep_alive(keep_alive);
   if (local_port != 0) {
     int reuse = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
     sockaddr_storage local{};
     Endpoint any{
         ipv6_ ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::address(asio::ip::address_v4::any()),
         local_port};
     socklen_t length = to_sockaddr(any, ipv6_, local);
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
   }
   peer_ = remote;
   sockaddr_storage address{};
   socklen_t length = to_sockaddr(remote, ipv6_, address);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), length) == 0) {
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0) {
     asio::post(io_, [self = shared_from_this()] { self->on_connected({}); });
     return true;
   }
@@ -195,16 +193,15 @@ void HostSocket::on_connected(std::error_code error) {
 }
 
 bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
-  int fd = fd_;
   int on = 1;
   int off = 0;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (ipv6_) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  if (ipv6_) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
   Endpoint any{ipv6_ ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::address(asio::ip::address_v4::any()),
                local_port};
   sockaddr_storage local{};
   socklen_t length = to_sockaddr(any, ipv6_, local);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
   if (!tcp_) {
     // A UDP "server" is online as soon as it is bound.
     connected_ = true;
@@ -213,7 +210,7 @@ bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
     asio::post(io_, [self = shared_from_this()] { self->arm_read(); });
     return true;
   }
-  if (::listen(fd, 64) != 0) return false;
+  if (::listen(fd_, 64) != 0) return false;
   max_pending_ = max_pending;
   listening_ = true;
   post_event(Event::Listening);
@@ -286,14 +283,13 @@ void HostSocket::start_reading() { arm_read(); }
 // What is there to read now: data (or a datagram), the peer's close, nothing yet, or an error. A peek
 // costs one call and answers all four; used where "nothing" is the likely answer.
 HostSocket::ReadState HostSocket::probe_read() {
-  int fd = fd_;
   char probe = 0;
   while (true) {
-    ssize_t peeked = ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT | (tcp_ ? 0 : MSG_TRUNC));
+    ssize_t peeked = ::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT | (tcp_ ? 0 : MSG_TRUNC));
     if (peeked > 0) return ReadState::Data;
     if (peeked == 0) {
       if (tcp_) return ReadState::Closed;
-      ::recv(fd, &probe, 1, MSG_DONTWAIT);  // an empty datagram carries nothing to read: drop it
+      ::recv(fd_, &probe, 1, MSG_DONTWAIT);  // an empty datagram carries nothing to read: drop it
       continue;
     }
     if (errno == EINTR || (!tcp_ && errno == ECONNREFUSED)) continue;  // a late ICMP error is no news
@@ -372,15 +368,14 @@ void HostSocket::arm_read() {
 
 std::optional<std::size_t> HostSocket::pending() {
   if (closed_ || fd_ < 0) return std::nullopt;
-  int fd = fd_;
   if (tcp_) {
     if (known_pending_) return *known_pending_;
     int available = 0;
-    if (ioctl(fd, FIONREAD, &available) != 0) return std::nullopt;
+    if (ioctl(fd_, FIONREAD, &available) != 0) return std::nullopt;
     known_pending_ = static_cast<std::size_t>(available);
     return known_pending_;
   }
-  ssize_t size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+  ssize_t size = ::recv(fd_, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
   if (size < 0) return would_block() || errno == ECONNREFUSED ? std::optional<std::size_t>(0) : std::nullopt;
   return static_cast<std::size_t>(size);
 }
@@ -389,12 +384,11 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
   if (closed_ || fd_ < 0) return std::nullopt;
   // Drained, and no edge since: whatever came later is announced by that edge, so do not ask the kernel.
   if (tcp_ && known_pending_ == 0 && !hangup_seen_) return 0;
-  int fd = fd_;
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   ssize_t got =
-      tcp_ ? ::recv(fd, into.data(), into.size(), MSG_DONTWAIT)
-           : ::recvfrom(fd, into.data(), into.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&address), &length);
+      tcp_ ? ::recv(fd_, into.data(), into.size(), MSG_DONTWAIT)
+           : ::recvfrom(fd_, into.data(), into.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&address), &length);
   bool nothing_there = got < 0;
   if (nothing_there) {
     if (!would_block() && !(!tcp_ && errno == ECONNREFUSED)) return std::nullopt;
@@ -478,16 +472,15 @@ void HostSocket::schedule_departures() {
 std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> data, const Endpoint* to,
                                                 bool may_refuse) {
   if (closed_ || fd_ < 0) return std::nullopt;
-  int fd = fd_;
   if (!tcp_) {
     ssize_t sent = 0;
     if (to != nullptr) {
       sockaddr_storage address{};
       socklen_t length = to_sockaddr(*to, ipv6_, address);
-      sent = ::sendto(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address),
+      sent = ::sendto(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&address),
                       length);
     } else {
-      sent = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      sent = ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     }
     if (sent < 0) {
       if (would_block()) return 0;
@@ -500,7 +493,7 @@ std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> da
   if (may_refuse && queued >= kSendQueueLimit) return 0;
   std::size_t taken = 0;
   if (queued == 0) {
-    ssize_t sent = ::send(fd, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t sent = ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {
       if (!would_block()) return std::nullopt;
       sent = 0;
@@ -524,10 +517,9 @@ void HostSocket::arm_write() {
 }
 
 void HostSocket::flush() {
-  int fd = fd_;
   while (unsent_offset_ < unsent_.size()) {
     ssize_t sent =
-        ::send(fd, unsent_.data() + unsent_offset_, unsent_.size() - unsent_offset_, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ::send(fd_, unsent_.data() + unsent_offset_, unsent_.size() - unsent_offset_, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {
       if (would_block()) {
         arm_write();
