@@ -3,13 +3,10 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 
 namespace luatnet::loop {
 namespace {
-
-constexpr int kBatch = 256;
 
 std::uint64_t pack(ReadinessPoller::Watch watch) {
   return static_cast<std::uint64_t>(watch.generation) << 32 | watch.slot;
@@ -72,17 +69,16 @@ void ReadinessPoller::arm() {
 }
 
 void ReadinessPoller::harvest() {
-  std::array<epoll_event, kBatch> events{};
   int count = 0;
   do {
-    count = ::epoll_wait(descriptor_.native_handle(), events.data(), kBatch, 0);
+    count = ::epoll_wait(descriptor_.native_handle(), events_.data(), static_cast<int>(events_.size()), 0);
   } while (count < 0 && errno == EINTR);
   for (int i = 0; i < count; ++i) {
     // A handler may forget or add watches (even reuse a slot): look each one up as it comes.
-    auto slot = static_cast<std::uint32_t>(events[i].data.u64);
-    auto generation = static_cast<std::uint32_t>(events[i].data.u64 >> 32);
+    auto slot = static_cast<std::uint32_t>(events_[i].data.u64);
+    auto generation = static_cast<std::uint32_t>(events_[i].data.u64 >> 32);
     if (slot >= slots_.size() || slots_[slot].generation != generation || slots_[slot].handler == nullptr) continue;
-    slots_[slot].handler->on_ready(events[i].events);
+    slots_[slot].handler->on_ready(events_[i].events);
   }
   arm();
 }

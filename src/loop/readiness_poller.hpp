@@ -5,6 +5,9 @@
 // on the loop thread and handed to each socket's handler with the events that were current then.
 #pragma once
 
+#include <sys/epoll.h>
+
+#include <array>
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <cstdint>
@@ -57,6 +60,7 @@ class ReadinessPoller : public asio::execution_context::service {
   asio::posix::stream_descriptor descriptor_;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
+  std::array<epoll_event, 256> events_{};  // one harvest's batch, kept so no harvest clears 3 KiB again
 };
 
 }  // namespace luatnet::loop

@@ -350,9 +350,8 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
 // already, so look first and wait for an edge only when there is nothing.
 void HostSocket::arm_read() {
   if (closed_ || read_wait_ != ReadWait::None || fd_ < 0) return;
-  // Drained what the kernel held when we last asked, with no readiness reported since: any later data
-  // or close raises a new edge, so wait without looking.
-  bool nothing_missed = tcp_ && known_pending_ == 0 && !hangup_seen_;
+  // Drained with no edge since: any later data or close raises a new edge, so wait without looking.
+  bool nothing_missed = drained_since_last_edge();
   if (!nothing_missed && probe_read() != ReadState::Nothing) {
     // Report from the loop, looking again then: the owner may have read it in the meantime.
     read_wait_ = ReadWait::Posted;
@@ -382,8 +381,8 @@ std::optional<std::size_t> HostSocket::pending() {
 
 std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, Endpoint* from) {
   if (closed_ || fd_ < 0) return std::nullopt;
-  // Drained, and no edge since: whatever came later is announced by that edge, so do not ask the kernel.
-  if (tcp_ && known_pending_ == 0 && !hangup_seen_) return 0;
+  // Whatever came after the drain is announced by its edge: no need to ask the kernel.
+  if (drained_since_last_edge()) return 0;
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   ssize_t got =

@@ -96,6 +96,8 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   ReadState probe_ready();
   void report_read_state(ReadState state, bool arrival_delayed = false);
   [[nodiscard]] bool simulated() const { return simulator_ != nullptr && simulator_->enabled(); }
+  // TCP: the kernel's queue was empty when last counted and no readable edge or hang-up came since.
+  [[nodiscard]] bool drained_since_last_edge() const { return tcp_ && known_pending_ == 0 && !hangup_seen_; }
   std::size_t kernel_unacknowledged();
   std::optional<std::size_t> send_simulated(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
   std::optional<std::size_t> send_now(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
