@@ -97,22 +97,23 @@ int string_split(lua_State* L) {
 }  // namespace
 
 void open_crypto(lua_State* L) {
-  const luaL_Reg crypto[] = {{"md5", crypto_md5},
-                             {"sha1", crypto_sha1},
-                             {"sha256", crypto_sha256},
-                             {"sha512", crypto_sha512},
-                             {"hmac_md5", crypto_hmac_md5},
-                             {"hmac_sha1", crypto_hmac_sha1},
-                             {"hmac_sha256", crypto_hmac_sha256},
-                             {"hmac_sha512", crypto_hmac_sha512},
-                             {"base64_encode", push_base64},
-                             {"base64_decode", push_unbase64},
+  const luaL_Reg crypto[] = {{"md5", guarded<crypto_md5>},
+                             {"sha1", guarded<crypto_sha1>},
+                             {"sha256", guarded<crypto_sha256>},
+                             {"sha512", guarded<crypto_sha512>},
+                             {"hmac_md5", guarded<crypto_hmac_md5>},
+                             {"hmac_sha1", guarded<crypto_hmac_sha1>},
+                             {"hmac_sha256", guarded<crypto_hmac_sha256>},
+                             {"hmac_sha512", guarded<crypto_hmac_sha512>},
+                             {"base64_encode", guarded<push_base64>},
+                             {"base64_decode", guarded<push_unbase64>},
                              {nullptr, nullptr}};
   luaL_newlib(L, crypto);
   lua_setglobal(L, "crypto");
 
-  const luaL_Reg string_extras[] = {{"toHex", string_to_hex},  {"fromHex", string_from_hex},  {"split", string_split},
-                                    {"toBase64", push_base64}, {"fromBase64", push_unbase64}, {nullptr, nullptr}};
+  const luaL_Reg string_extras[] = {{"toHex", guarded<string_to_hex>},      {"fromHex", guarded<string_from_hex>},
+                                    {"split", guarded<string_split>},       {"toBase64", guarded<push_base64>},
+                                    {"fromBase64", guarded<push_unbase64>}, {nullptr, nullptr}};
   lua_getglobal(L, "string");
   luaL_setfuncs(L, string_extras, 0);
   lua_pop(L, 1);

@@ -15,16 +15,19 @@ int host_task_error(lua_State* L) {
 }
 
 int open_host_module(lua_State* L) {
-  const luaL_Reg functions[] = {{"task_error", host_task_error}, {nullptr, nullptr}};
+  const luaL_Reg functions[] = {{"task_error", guarded<host_task_error>}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
   return 1;
 }
 
 int load_embedded(lua_State* L) {
   const auto* script = static_cast<const EmbeddedScript*>(lua_touserdata(L, lua_upvalueindex(1)));
-  std::string chunk_name("=");
-  chunk_name.append(script->module).append(".lua");
-  if (luaL_loadbuffer(L, script->source.data(), script->source.size(), chunk_name.c_str()) != LUA_OK) {
+  // The chunk name lives on the Lua stack: the chunk may raise, and that must not skip a C++ destructor.
+  lua_pushliteral(L, "=");
+  lua_pushlstring(L, script->module.data(), script->module.size());
+  lua_pushliteral(L, ".lua");
+  lua_concat(L, 3);
+  if (luaL_loadbuffer(L, script->source.data(), script->source.size(), lua_tostring(L, -1)) != LUA_OK) {
     return lua_error(L);
   }
   lua_call(L, 0, 1);
@@ -36,11 +39,11 @@ int load_embedded(lua_State* L) {
 void open_embedded(lua_State* L) {
   lua_getglobal(L, "package");
   lua_getfield(L, -1, "preload");
-  lua_pushcfunction(L, open_host_module);
+  lua_pushcfunction(L, guarded<open_host_module>);
   lua_setfield(L, -2, "luatnet.host");
   for (const auto& script : embedded_scripts()) {
     lua_pushlightuserdata(L, const_cast<EmbeddedScript*>(&script));
-    lua_pushcclosure(L, load_embedded, 1);
+    lua_pushcclosure(L, guarded<load_embedded>, 1);
     lua_setfield(L, -2, std::string(script.module).c_str());
   }
   lua_pop(L, 2);

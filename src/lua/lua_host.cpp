@@ -67,6 +67,12 @@ void LuaHost::set_handler(loop::MessageKind kind, MessageHandler handler) {
   handlers_.at(static_cast<std::size_t>(kind)) = std::move(handler);
 }
 
+loop::EventLoop::Outcome LuaHost::receive(std::optional<loop::EventLoop::Clock::time_point> deadline) {
+  auto next = loop_.next(deadline);
+  if (next.message) received_ = std::move(*next.message);
+  return next.outcome;
+}
+
 void LuaHost::handle(lua_State* L, const loop::Message& message) {
   const auto& handler = handlers_.at(static_cast<std::size_t>(message.kind));
   if (handler) {

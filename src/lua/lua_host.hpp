@@ -37,6 +37,10 @@ class LuaHost {
   // A handler turns one bus message of its kind into Lua calls (event delivery, sys_pub, ...).
   using MessageHandler = std::function<void(lua_State*, const loop::Message&)>;
   void set_handler(loop::MessageKind kind, MessageHandler handler);
+  // Waits for the next bus message (kept in received(): delivering it runs Lua, which may raise, so the
+  // message must not live on the C stack of the function that delivers it).
+  loop::EventLoop::Outcome receive(std::optional<loop::EventLoop::Clock::time_point> deadline);
+  [[nodiscard]] const loop::Message& received() const { return received_; }
   void handle(lua_State* L, const loop::Message& message);
 
   // Called by sys when a task or callback fails: logs the traceback; stops the run if so configured.
@@ -57,6 +61,7 @@ class LuaHost {
   HostOptions options_;
   lua_State* L_;
   std::array<MessageHandler, 4> handlers_{};
+  loop::Message received_;
   std::optional<loop::EventLoop::Clock::time_point> deadline_;
   int exit_code_ = 0;
   bool timed_out_ = false;

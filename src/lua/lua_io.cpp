@@ -45,10 +45,10 @@ int io_file_size(lua_State* L) {
 }  // namespace
 
 void open_io_extras(lua_State* L) {
-  const luaL_Reg extras[] = {{"readFile", io_read_file},
-                             {"writeFile", io_write_file},
-                             {"exists", io_exists},
-                             {"fileSize", io_file_size},
+  const luaL_Reg extras[] = {{"readFile", guarded<io_read_file>},
+                             {"writeFile", guarded<io_write_file>},
+                             {"exists", guarded<io_exists>},
+                             {"fileSize", guarded<io_file_size>},
                              {nullptr, nullptr}};
   lua_getglobal(L, "io");
   luaL_setfuncs(L, extras, 0);

@@ -109,7 +109,7 @@ void encode_value(lua_State* L, int index, std::string& out, const char* number_
       }
       break;
     case LUA_TTABLE: {
-      luaL_checkstack(L, 4, "json nesting");
+      if (lua_checkstack(L, 4) == 0) throw EncodeError{"Cannot serialise, excessive nesting"};
       lua_Integer length = array_length(L, index);
       if (length > 0) {
         out += '[';
@@ -153,20 +153,20 @@ void encode_value(lua_State* L, int index, std::string& out, const char* number_
 int json_encode(lua_State* L) {
   luaL_checkany(L, 1);
   // The firmware's optional format: digits then 'f' or 'g' (default "7g").
-  std::string number_format = "%.14g";
+  char number_format[8] = "%.14g";
   if (!lua_isnoneornil(L, 2)) {
-    std::string spec = luaL_checkstring(L, 2);
+    const char* spec = luaL_checkstring(L, 2);
     int digits = 0;
     char mode = 'g';
-    if (std::sscanf(spec.c_str(), "%d%c", &digits, &mode) != 2 || digits < 0 || digits > 14 ||
-        (mode != 'f' && mode != 'g')) {
+    if (std::sscanf(spec, "%d%c", &digits, &mode) != 2 || digits < 0 || digits > 14 || (mode != 'f' && mode != 'g')) {
       return luaL_argerror(L, 2, "format must be like \"7g\" or \"12f\" (0..14 digits)");
     }
-    number_format = "%." + std::to_string(digits) + mode;
+    std::snprintf(number_format, sizeof number_format, "%%.%d%c", digits, mode);
   }
+  // From here on nothing raises a Lua error while `out` lives (only running out of memory would).
   std::string out;
   try {
-    encode_value(L, 1, out, number_format.c_str(), 0);
+    encode_value(L, 1, out, number_format, 0);
   } catch (const EncodeError& error) {
     lua_pushnil(L);
     lua_pushstring(L, error.message.c_str());
@@ -176,9 +176,10 @@ int json_encode(lua_State* L) {
   return 1;
 }
 
+struct TooDeep {};
+
 void push_json(lua_State* L, const nlohmann::json& value, int depth) {
-  if (depth > kMaxDepth) luaL_error(L, "json.decode: nesting deeper than %d", kMaxDepth);
-  luaL_checkstack(L, 3, "json nesting");
+  if (depth > kMaxDepth || lua_checkstack(L, 3) == 0) throw TooDeep{};
   switch (value.type()) {
     case nlohmann::json::value_t::null:
       lua_pushlightuserdata(L, nullptr);
@@ -228,27 +229,48 @@ void push_json(lua_State* L, const nlohmann::json& value, int depth) {
   }
 }
 
+enum class Decoded { Pushed, Invalid, TooDeep };
+
+// Parses `text` and pushes its value. The parsed tree lives only in here, so that the caller can raise
+// a Lua error afterwards without skipping its destructor; a parse error's text goes to `error`.
+Decoded decode_onto_stack(lua_State* L, const char* text, size_t length, char (&error)[256]) {
+  int top = lua_gettop(L);
+  try {
+    auto value = nlohmann::json::parse(text, text + length, nullptr, true, false);
+    push_json(L, value, 0);
+    return Decoded::Pushed;
+  } catch (const nlohmann::json::exception& parse_error) {
+    std::snprintf(error, sizeof error, "%s", parse_error.what());
+    return Decoded::Invalid;
+  } catch (const TooDeep&) {
+    lua_settop(L, top);
+    return Decoded::TooDeep;
+  }
+}
+
 int json_decode(lua_State* L) {
   size_t length = 0;
   const char* text = luaL_checklstring(L, 1, &length);
-  nlohmann::json value;
-  try {
-    value = nlohmann::json::parse(text, text + length, nullptr, true, false);
-  } catch (const nlohmann::json::exception& error) {
-    lua_pushnil(L);
-    lua_pushinteger(L, 0);
-    lua_pushstring(L, error.what());
-    return 3;
+  char error[256] = "";
+  switch (decode_onto_stack(L, text, length, error)) {
+    case Decoded::Pushed:
+      lua_pushinteger(L, 1);
+      return 2;
+    case Decoded::Invalid:
+      lua_pushnil(L);
+      lua_pushinteger(L, 0);
+      lua_pushstring(L, error);
+      return 3;
+    case Decoded::TooDeep:
+      break;
   }
-  push_json(L, value, 0);
-  lua_pushinteger(L, 1);
-  return 2;
+  return luaL_error(L, "json.decode: nesting deeper than %d", kMaxDepth);
 }
 
 }  // namespace
 
 void open_json(lua_State* L) {
-  const luaL_Reg functions[] = {{"encode", json_encode}, {"decode", json_decode}, {nullptr, nullptr}};
+  const luaL_Reg functions[] = {{"encode", guarded<json_encode>}, {"decode", guarded<json_decode>}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
   lua_pushlightuserdata(L, nullptr);
   lua_setfield(L, -2, "null");

@@ -1,8 +1,7 @@
 // Lua bindings layer: the `log` module. Formats Lua values the way the firmware prints them and hands the
 // finished line to the shared Logger.
+#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <string>
 
 #include "common/logger.hpp"
 #include "lua/modules.hpp"
@@ -10,15 +9,20 @@
 namespace luatnet::lua {
 namespace {
 
-std::string caller_position(lua_State* L) {
+// "file.lua:line" of the script line that called log, into `out`.
+void caller_position(lua_State* L, char (&out)[256]) {
   lua_Debug ar;
   if (lua_getstack(L, 1, &ar) == 0 || lua_getinfo(L, "Sl", &ar) == 0) {
-    return "?";
+    std::snprintf(out, sizeof out, "?");
+    return;
   }
-  std::string source = ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src;
-  return std::filesystem::path(source).filename().string() + ":" + std::to_string(ar.currentline);
+  const char* source = ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src;
+  const char* slash = std::strrchr(source, '/');
+  std::snprintf(out, sizeof out, "%s:%d", slash != nullptr ? slash + 1 : source, ar.currentline);
 }
 
+// The line is built in a Lua buffer: luaL_tolstring may run a __tostring that raises, and a Lua error
+// must not skip C++ destructors.
 int write_log(lua_State* L, LogLevel level) {
   auto& logger = Logger::instance();
   size_t tag_length = 0;
@@ -26,34 +30,40 @@ int write_log(lua_State* L, LogLevel level) {
   if (!logger.enabled(level)) {
     return 0;
   }
-  std::string line(1, Logger::letter(level));
-  line += '/';
+  int argc = lua_gettop(L);
+  char position[256];
+  const char prefix[] = {Logger::letter(level), '/', '\0'};
+  luaL_Buffer line;
+  luaL_buffinit(L, &line);
+  luaL_addstring(&line, prefix);
   switch (logger.style()) {
     case 1:  // position in place of "user.", the tag becomes the first value
-      line += caller_position(L);
-      line += '\t';
-      line.append(tag, tag_length);
+      caller_position(L, position);
+      luaL_addstring(&line, position);
+      luaL_addchar(&line, '\t');
+      luaL_addlstring(&line, tag, tag_length);
       break;
     case 2:
-      line += "user.";
-      line.append(tag, tag_length);
-      line += '\t';
-      line += caller_position(L);
+      caller_position(L, position);
+      luaL_addstring(&line, "user.");
+      luaL_addlstring(&line, tag, tag_length);
+      luaL_addchar(&line, '\t');
+      luaL_addstring(&line, position);
       break;
     default:
-      line += "user.";
-      line.append(tag, tag_length);
+      luaL_addstring(&line, "user.");
+      luaL_addlstring(&line, tag, tag_length);
       break;
   }
-  int argc = lua_gettop(L);
   for (int i = 2; i <= argc; ++i) {
-    size_t length = 0;
-    const char* text = luaL_tolstring(L, i, &length);
-    line += '\t';
-    line.append(text, length);
-    lua_pop(L, 1);
+    luaL_addchar(&line, '\t');
+    luaL_tolstring(L, i, nullptr);
+    luaL_addvalue(&line);
   }
-  logger.write_line(line);
+  luaL_pushresult(&line);
+  size_t length = 0;
+  const char* text = lua_tolstring(L, -1, &length);
+  logger.write_line({text, length});
   return 0;
 }
 
@@ -110,10 +120,11 @@ int log_style(lua_State* L) {
 }  // namespace
 
 void open_log(lua_State* L) {
-  const luaL_Reg functions[] = {{"trace", log_trace},        {"debug", log_debug},        {"info", log_info},
-                                {"warn", log_warn},          {"error", log_error},        {"fatal", log_error},
-                                {"setLevel", log_set_level}, {"getLevel", log_get_level}, {"style", log_style},
-                                {nullptr, nullptr}};
+  const luaL_Reg functions[] = {{"trace", guarded<log_trace>},        {"debug", guarded<log_debug>},
+                                {"info", guarded<log_info>},          {"warn", guarded<log_warn>},
+                                {"error", guarded<log_error>},        {"fatal", guarded<log_error>},
+                                {"setLevel", guarded<log_set_level>}, {"getLevel", guarded<log_get_level>},
+                                {"style", guarded<log_style>},        {nullptr, nullptr}};
   luaL_newlib(L, functions);
   const std::pair<const char*, LogLevel> constants[] = {{"LOG_SILENT", LogLevel::Silent},
                                                         {"LOG_DEBUG", LogLevel::Debug},

@@ -86,7 +86,8 @@ int netsim_get(lua_State* L) {
 
 void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters) {
   lua_State* L = host.state();
-  const luaL_Reg functions[] = {{"link", netsim_link}, {"set", netsim_set}, {"get", netsim_get}, {nullptr, nullptr}};
+  const luaL_Reg functions[] = {
+      {"link", guarded<netsim_link>}, {"set", guarded<netsim_set>}, {"get", guarded<netsim_get>}, {nullptr, nullptr}};
   lua_newtable(L);
   lua_pushlightuserdata(L, &adapters);
   luaL_setfuncs(L, functions, 1);

@@ -28,18 +28,19 @@ int rtos_receive(lua_State* L) {
       own_deadline = true;
     }
   }
-  auto next = host.loop().next(deadline);
-  switch (next.outcome) {
-    case loop::EventLoop::Outcome::Message:
-      if (next.message->kind == loop::MessageKind::Timer) {
+  switch (host.receive(deadline)) {
+    case loop::EventLoop::Outcome::Message: {
+      const auto& message = host.received();
+      if (message.kind == loop::MessageKind::Timer) {
         lua_pushinteger(L, kMsgTimer);
-        lua_pushinteger(L, next.message->a);
-        lua_pushinteger(L, next.message->b);
+        lua_pushinteger(L, message.a);
+        lua_pushinteger(L, message.b);
         return 3;
       }
-      host.handle(L, *next.message);
+      host.handle(L, message);
       lua_pushinteger(L, 0);
       return 1;
+    }
     case loop::EventLoop::Outcome::Deadline:
       if (own_deadline) {
         lua_pushinteger(L, 0);
@@ -133,15 +134,15 @@ int mcu_unique_id(lua_State* L) {
 }  // namespace
 
 void open_rtos(lua_State* L) {
-  const luaL_Reg rtos[] = {{"receive", rtos_receive},
-                           {"timer_start", rtos_timer_start},
-                           {"timer_stop", rtos_timer_stop},
-                           {"reboot", rtos_reboot},
-                           {"bsp", rtos_bsp},
-                           {"version", rtos_version},
-                           {"buildDate", rtos_build_date},
-                           {"firmware", rtos_firmware},
-                           {"meminfo", rtos_meminfo},
+  const luaL_Reg rtos[] = {{"receive", guarded<rtos_receive>},
+                           {"timer_start", guarded<rtos_timer_start>},
+                           {"timer_stop", guarded<rtos_timer_stop>},
+                           {"reboot", guarded<rtos_reboot>},
+                           {"bsp", guarded<rtos_bsp>},
+                           {"version", guarded<rtos_version>},
+                           {"buildDate", guarded<rtos_build_date>},
+                           {"firmware", guarded<rtos_firmware>},
+                           {"meminfo", guarded<rtos_meminfo>},
                            {nullptr, nullptr}};
   luaL_newlib(L, rtos);
   lua_pushinteger(L, kMsgTimer);
@@ -150,7 +151,10 @@ void open_rtos(lua_State* L) {
   lua_setfield(L, -2, "INF_TIMEOUT");
   lua_setglobal(L, "rtos");
 
-  const luaL_Reg mcu[] = {{"ticks", mcu_ticks}, {"hz", mcu_hz}, {"unique_id", mcu_unique_id}, {nullptr, nullptr}};
+  const luaL_Reg mcu[] = {{"ticks", guarded<mcu_ticks>},
+                          {"hz", guarded<mcu_hz>},
+                          {"unique_id", guarded<mcu_unique_id>},
+                          {nullptr, nullptr}};
   luaL_newlib(L, mcu);
   lua_setglobal(L, "mcu");
 }

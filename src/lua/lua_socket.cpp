@@ -135,21 +135,23 @@ lua_Integer check_range(lua_State* L, int index, lua_Integer low, lua_Integer hi
 int socket_config(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
-  socket::SocketOptions options;
-  options.local_port =
-      static_cast<std::uint16_t>(check_range(L, 2, 0, kMaxLocalPort - 1, "local port must be 0..59999"));
+  // Every argument is checked before any C++ object exists: a failed check raises a Lua error.
+  auto local_port = static_cast<std::uint16_t>(check_range(L, 2, 0, kMaxLocalPort - 1, "local port must be 0..59999"));
   bool udp = lua_isboolean(L, 3) && lua_toboolean(L, 3);
   bool tls = lua_isboolean(L, 4) && lua_toboolean(L, 4);
   int idle = static_cast<int>(check_range(L, 5, 0, 0x7fffffff, "keep_idle must be a non-negative number of seconds"));
   int interval = static_cast<int>(check_range(L, 6, 0, 0x7fffffff, "keep_interval must be non-negative"));
   int count = static_cast<int>(check_range(L, 7, 0, 0x7fffffff, "keep_cnt must be non-negative"));
+  for (int index = 8; index <= 11; ++index) {
+    if (!lua_isnoneornil(L, index)) luaL_checkstring(L, index);
+  }
   std::optional<std::string> tls_arguments[4];
   for (int index = 8; index <= 11; ++index) {
-    if (lua_isnoneornil(L, index)) continue;
     size_t length = 0;
-    const char* text = luaL_checklstring(L, index, &length);
-    tls_arguments[index - 8] = std::string(text, length);
+    if (const char* text = lua_tolstring(L, index, &length)) tls_arguments[index - 8] = std::string(text, length);
   }
+  socket::SocketOptions options;
+  options.local_port = local_port;
   if (tls) {
     std::string error;
     options.tls =
@@ -177,19 +179,16 @@ int ctrl_call(lua_State* L) {
 int socket_connect(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
-  std::string host;
-  std::optional<asio::ip::address> address;
-  if (lua_isinteger(L, 2)) {
-    address = ipv4_from_integer(lua_tointeger(L, 2));
-    host = address->to_string();
-  } else if (lua_type(L, 2) == LUA_TSTRING) {
-    host = lua_tostring(L, 2);
-  } else {
+  if (!lua_isinteger(L, 2) && lua_type(L, 2) != LUA_TSTRING) {
     return luaL_argerror(L, 2, "host name, IP text or integer IPv4 expected");
   }
   lua_Integer port = luaL_checkinteger(L, 3);
   luaL_argcheck(L, port >= 1 && port <= 65535, 3, "port must be 1..65535");
   bool ipv6 = lua_isboolean(L, 4) && lua_toboolean(L, 4);
+  // The arguments are checked: C++ objects may live from here on.
+  std::optional<asio::ip::address> address;
+  if (lua_isinteger(L, 2)) address = ipv4_from_integer(lua_tointeger(L, 2));
+  std::string host = address ? address->to_string() : std::string(lua_tostring(L, 2));
   return push_result(L, ctrl->connect(host, address, static_cast<std::uint16_t>(port), ipv6));
 }
 
@@ -413,12 +412,8 @@ adapter::Adapter* adapter_argument(lua_State* L, int index) {
 int socket_set_dns(lua_State* L) {
   adapter::Adapter* adapter = adapter_argument(L, 1);
   lua_Integer slot = opt_integer(L, 2, 1);
-  std::string server;
-  if (lua_isinteger(L, 3)) {
-    server = ipv4_from_integer(lua_tointeger(L, 3)).to_string();
-  } else {
-    server = luaL_checkstring(L, 3);
-  }
+  if (!lua_isinteger(L, 3)) luaL_checkstring(L, 3);
+  std::string server = lua_isinteger(L, 3) ? ipv4_from_integer(lua_tointeger(L, 3)).to_string() : lua_tostring(L, 3);
   if (adapter == nullptr) {
     lua_pushboolean(L, 0);
     return 1;
@@ -582,7 +577,8 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
   lua_setmetatable(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
 
-  const luaL_Reg methods[] = {{"__gc", socket_gc}, {"__tostring", socket_tostring}, {nullptr, nullptr}};
+  const luaL_Reg methods[] = {
+      {"__gc", guarded<socket_gc>}, {"__tostring", guarded<socket_tostring>}, {nullptr, nullptr}};
   new_metatable(L, kCtrlType, kCtrlType);
   lua_pushlightuserdata(L, &sockets);
   luaL_setfuncs(L, methods, 1);
@@ -590,29 +586,29 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
 
-  const luaL_Reg functions[] = {{"create", socket_create},
-                                {"debug", socket_debug},
-                                {"config", socket_config},
-                                {"linkup", ctrl_call<&SocketCtrl::link_up>},
-                                {"connect", socket_connect},
-                                {"discon", ctrl_call<&SocketCtrl::disconnect>},
-                                {"close", socket_close},
-                                {"tx", socket_tx},
-                                {"rx", socket_rx},
-                                {"read", socket_read},
-                                {"wait", ctrl_call<&SocketCtrl::wait>},
-                                {"listen", socket_listen},
-                                {"accept", socket_accept},
-                                {"state", socket_state},
-                                {"release", socket_release},
-                                {"setDNS", socket_set_dns},
-                                {"sslLog", socket_ssl_log},
-                                {"localIP", socket_local_ip},
-                                {"remoteIP", socket_remote_ip},
-                                {"adapter", socket_adapter},
-                                {"dft", socket_dft},
-                                {"close_all", socket_close_all},
-                                {"rx_cache", socket_rx_cache},
+  const luaL_Reg functions[] = {{"create", guarded<socket_create>},
+                                {"debug", guarded<socket_debug>},
+                                {"config", guarded<socket_config>},
+                                {"linkup", guarded<ctrl_call<&SocketCtrl::link_up>>},
+                                {"connect", guarded<socket_connect>},
+                                {"discon", guarded<ctrl_call<&SocketCtrl::disconnect>>},
+                                {"close", guarded<socket_close>},
+                                {"tx", guarded<socket_tx>},
+                                {"rx", guarded<socket_rx>},
+                                {"read", guarded<socket_read>},
+                                {"wait", guarded<ctrl_call<&SocketCtrl::wait>>},
+                                {"listen", guarded<socket_listen>},
+                                {"accept", guarded<socket_accept>},
+                                {"state", guarded<socket_state>},
+                                {"release", guarded<socket_release>},
+                                {"setDNS", guarded<socket_set_dns>},
+                                {"sslLog", guarded<socket_ssl_log>},
+                                {"localIP", guarded<socket_local_ip>},
+                                {"remoteIP", guarded<socket_remote_ip>},
+                                {"adapter", guarded<socket_adapter>},
+                                {"dft", guarded<socket_dft>},
+                                {"close_all", guarded<socket_close_all>},
+                                {"rx_cache", guarded<socket_rx_cache>},
                                 {nullptr, nullptr}};
   lua_newtable(L);
   lua_pushlightuserdata(L, &sockets);

@@ -178,7 +178,7 @@ int zbuff_pack(lua_State* L) {
       }
       size_t size = scalar_size(item.code);
       if (size == 0) {
-        return luaL_argerror(L, 2, (std::string("bad format code '") + item.code + "'").c_str());
+        return luaL_argerror(L, 2, lua_pushfstring(L, "bad format code '%c'", item.code));
       }
       std::uint8_t bytes[8];
       if (item.code == 'f') {
@@ -265,7 +265,7 @@ int zbuff_unpack(lua_State* L) {
     }
     size_t size = scalar_size(item.code);
     if (size == 0) {
-      return luaL_argerror(L, 2, (std::string("bad format code '") + item.code + "'").c_str());
+      return luaL_argerror(L, 2, lua_pushfstring(L, "bad format code '%c'", item.code));
     }
     for (size_t n = 0; n < item.count; ++n) {
       if (position + size > buff->length()) {
@@ -511,44 +511,44 @@ int zbuff_to_base64(lua_State* L) {
   return 1;
 }
 
-const luaL_Reg kMethods[] = {{"write", zbuff_write},
-                             {"read", zbuff_read},
-                             {"clear", zbuff_clear},
-                             {"seek", zbuff_seek},
-                             {"pack", zbuff_pack},
-                             {"unpack", zbuff_unpack},
-                             {"readI8", read_typed<std::int8_t>},
-                             {"readU8", read_typed<std::uint8_t>},
-                             {"readI16", read_typed<std::int16_t>},
-                             {"readU16", read_typed<std::uint16_t>},
-                             {"readI32", read_typed<std::int32_t>},
-                             {"readU32", read_typed<std::uint32_t>},
-                             {"readI64", read_typed<std::int64_t>},
-                             {"readU64", read_typed<std::uint64_t>},
-                             {"readF32", read_typed<float>},
-                             {"readF64", read_typed<double>},
-                             {"writeI8", write_typed<std::int8_t>},
-                             {"writeU8", write_typed<std::uint8_t>},
-                             {"writeI16", write_typed<std::int16_t>},
-                             {"writeU16", write_typed<std::uint16_t>},
-                             {"writeI32", write_typed<std::int32_t>},
-                             {"writeU32", write_typed<std::uint32_t>},
-                             {"writeI64", write_typed<std::int64_t>},
-                             {"writeU64", write_typed<std::uint64_t>},
-                             {"writeF32", write_typed<float>},
-                             {"writeF64", write_typed<double>},
-                             {"toStr", zbuff_to_str},
-                             {"len", zbuff_len},
-                             {"free", zbuff_free},
-                             {"copy", zbuff_copy},
-                             {"set", zbuff_set},
-                             {"query", zbuff_query},
-                             {"del", zbuff_del},
-                             {"resize", zbuff_resize},
-                             {"reSize", zbuff_resize},
-                             {"used", zbuff_used},
-                             {"isEqual", zbuff_is_equal},
-                             {"toBase64", zbuff_to_base64},
+const luaL_Reg kMethods[] = {{"write", guarded<zbuff_write>},
+                             {"read", guarded<zbuff_read>},
+                             {"clear", guarded<zbuff_clear>},
+                             {"seek", guarded<zbuff_seek>},
+                             {"pack", guarded<zbuff_pack>},
+                             {"unpack", guarded<zbuff_unpack>},
+                             {"readI8", guarded<read_typed<std::int8_t>>},
+                             {"readU8", guarded<read_typed<std::uint8_t>>},
+                             {"readI16", guarded<read_typed<std::int16_t>>},
+                             {"readU16", guarded<read_typed<std::uint16_t>>},
+                             {"readI32", guarded<read_typed<std::int32_t>>},
+                             {"readU32", guarded<read_typed<std::uint32_t>>},
+                             {"readI64", guarded<read_typed<std::int64_t>>},
+                             {"readU64", guarded<read_typed<std::uint64_t>>},
+                             {"readF32", guarded<read_typed<float>>},
+                             {"readF64", guarded<read_typed<double>>},
+                             {"writeI8", guarded<write_typed<std::int8_t>>},
+                             {"writeU8", guarded<write_typed<std::uint8_t>>},
+                             {"writeI16", guarded<write_typed<std::int16_t>>},
+                             {"writeU16", guarded<write_typed<std::uint16_t>>},
+                             {"writeI32", guarded<write_typed<std::int32_t>>},
+                             {"writeU32", guarded<write_typed<std::uint32_t>>},
+                             {"writeI64", guarded<write_typed<std::int64_t>>},
+                             {"writeU64", guarded<write_typed<std::uint64_t>>},
+                             {"writeF32", guarded<write_typed<float>>},
+                             {"writeF64", guarded<write_typed<double>>},
+                             {"toStr", guarded<zbuff_to_str>},
+                             {"len", guarded<zbuff_len>},
+                             {"free", guarded<zbuff_free>},
+                             {"copy", guarded<zbuff_copy>},
+                             {"set", guarded<zbuff_set>},
+                             {"query", guarded<zbuff_query>},
+                             {"del", guarded<zbuff_del>},
+                             {"resize", guarded<zbuff_resize>},
+                             {"reSize", guarded<zbuff_resize>},
+                             {"used", guarded<zbuff_used>},
+                             {"isEqual", guarded<zbuff_is_equal>},
+                             {"toBase64", guarded<zbuff_to_base64>},
                              {nullptr, nullptr}};
 
 int zbuff_index(lua_State* L) {
@@ -594,12 +594,12 @@ void open_zbuff(lua_State* L) {
   new_metatable(L, kZBuffType, kZBuffType);
   lua_newtable(L);
   luaL_setfuncs(L, kMethods, 0);
-  lua_pushcclosure(L, zbuff_index, 1);
+  lua_pushcclosure(L, guarded<zbuff_index>, 1);
   lua_setfield(L, -2, "__index");
-  const luaL_Reg metamethods[] = {{"__newindex", zbuff_newindex},
-                                  {"__len", zbuff_len},
-                                  {"__gc", zbuff_gc},
-                                  {"__tostring", zbuff_tostring},
+  const luaL_Reg metamethods[] = {{"__newindex", guarded<zbuff_newindex>},
+                                  {"__len", guarded<zbuff_len>},
+                                  {"__gc", guarded<zbuff_gc>},
+                                  {"__tostring", guarded<zbuff_tostring>},
                                   {nullptr, nullptr}};
   luaL_setfuncs(L, metamethods, 0);
   // Hide the metatable so a script cannot call __gc twice on the same buffer.
@@ -607,7 +607,7 @@ void open_zbuff(lua_State* L) {
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
 
-  const luaL_Reg functions[] = {{"create", zbuff_create}, {nullptr, nullptr}};
+  const luaL_Reg functions[] = {{"create", guarded<zbuff_create>}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
   const std::pair<const char*, lua_Integer> constants[] = {{"SEEK_SET", kSeekSet}, {"SEEK_CUR", kSeekCur},
                                                            {"SEEK_END", kSeekEnd}, {"HEAP_AUTO", 0},

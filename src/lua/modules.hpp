@@ -1,6 +1,8 @@
 // Lua bindings layer: one opener per module that luatnet puts into the VM.
 #pragma once
 
+#include <cstdio>
+#include <exception>
 #include <lua.hpp>
 
 namespace luatnet::socket {
@@ -25,6 +27,22 @@ void open_embedded(lua_State* L);   // sys, sysplus (package.preload) and the lu
 void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 // netsim: host-only control of simulated links (not on the device).
 void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
+
+// Every C function luatnet hands to Lua is registered as guarded<function>. Lua is the C build, whose
+// errors are longjmps, so two rules hold in the bindings: arguments are checked (luaL_check*, which may
+// raise) before any C++ object with a destructor exists, and no C++ exception (in practice only
+// std::bad_alloc) may unwind through Lua's C frames: guarded turns it into a Lua error once the
+// function's own objects are gone.
+template <lua_CFunction Body>
+int guarded(lua_State* L) {
+  char message[256];
+  try {
+    return Body(L);
+  } catch (const std::exception& error) {
+    std::snprintf(message, sizeof message, "%s", error.what());
+  }
+  return luaL_error(L, "%s", message);
+}
 
 // Shared argument helper: an optional integer argument that must be an integer when present.
 inline lua_Integer opt_integer(lua_State* L, int index, lua_Integer fallback) {
