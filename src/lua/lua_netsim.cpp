@@ -1,6 +1,7 @@
 // Lua bindings layer: `netsim`, a host-only module (absent on the device) with which a test script cuts
 // or restores an adapter's simulated link and changes its conditions while it runs.
 #include <string>
+#include <type_traits>
 
 #include "adapter/adapter_registry.hpp"
 #include "lua/lua_host.hpp"
@@ -39,6 +40,8 @@ int netsim_set(lua_State* L) {
     lua_pushboolean(L, 0);
     return 1;
   }
+  // Lives across checks that may raise (a longjmp): it must have no destructor to skip.
+  static_assert(std::is_trivially_destructible_v<adapter::LinkConditions>);
   adapter::LinkConditions conditions = target->simulator().conditions();
   conditions.latency = std::chrono::milliseconds(field_integer(L, "latency", conditions.latency.count()));
   conditions.jitter = std::chrono::milliseconds(field_integer(L, "jitter", conditions.jitter.count()));
