@@ -32,7 +32,8 @@ void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 // errors are longjmps, so two rules hold in the bindings: arguments are checked (luaL_check*, which may
 // raise) before any C++ object with a destructor exists, and no C++ exception (in practice only
 // std::bad_alloc) may unwind through Lua's C frames: guarded turns it into a Lua error once the
-// function's own objects are gone.
+// function's own objects are gone. Pushing a result while a std::string still holds it is accepted:
+// only running out of Lua memory raises there.
 template <lua_CFunction Body>
 int guarded(lua_State* L) {
   char message[256];
