@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+struct lua_State;
+
 namespace luatnet::loop {
 
 enum class MessageKind : std::uint8_t {
@@ -15,6 +17,7 @@ enum class MessageKind : std::uint8_t {
   SocketEvent,   // a = ctrl id, b = event id, c = param
   AdapterReady,  // a = adapter index, text = IP address
   AdapterLost,   // a = adapter index
+  Deliver,       // `deliver` runs on the receiving Lua thread (protocol modules' events)
 };
 
 struct Message {
@@ -23,6 +26,9 @@ struct Message {
   std::int64_t b = 0;
   std::int64_t c = 0;
   std::string text;
+  // A message that carries its own handler, so that modules above the socket core (http, mqtt, ...) need
+  // no kind of their own here. The loop only carries it; the Lua host calls it.
+  std::function<void(lua_State*)> deliver;
 };
 
 class MessageBus {

@@ -74,6 +74,10 @@ loop::EventLoop::Outcome LuaHost::receive(std::optional<loop::EventLoop::Clock::
 }
 
 void LuaHost::handle(lua_State* L, const loop::Message& message) {
+  if (message.kind == loop::MessageKind::Deliver) {
+    if (message.deliver) message.deliver(L);
+    return;
+  }
   const auto& handler = handlers_.at(static_cast<std::size_t>(message.kind));
   if (handler) {
     handler(L, message);

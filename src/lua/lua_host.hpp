@@ -42,6 +42,11 @@ class LuaHost {
   loop::EventLoop::Outcome receive(std::optional<loop::EventLoop::Clock::time_point> deadline);
   [[nodiscard]] const loop::Message& received() const { return received_; }
   void handle(lua_State* L, const loop::Message& message);
+  // Queues `deliver` on the bus: it runs on the Lua thread that takes the message, in posting order with
+  // every other event (how modules above the socket core reach scripts).
+  void post(std::function<void(lua_State*)> deliver) {
+    loop_.bus().post(loop::Message{.kind = loop::MessageKind::Deliver, .deliver = std::move(deliver)});
+  }
 
   // Called by sys when a task or callback fails: logs the traceback; stops the run if so configured.
   void report_task_error(const std::string& traceback);
@@ -60,7 +65,7 @@ class LuaHost {
   loop::EventLoop& loop_;
   HostOptions options_;
   lua_State* L_;
-  std::array<MessageHandler, 4> handlers_{};
+  std::array<MessageHandler, 5> handlers_{};
   loop::Message received_;
   std::optional<loop::EventLoop::Clock::time_point> deadline_;
   int exit_code_ = 0;

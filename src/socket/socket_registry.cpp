@@ -23,7 +23,7 @@ SocketRegistry::SocketRegistry(loop::EventLoop& loop, adapter::AdapterRegistry& 
 
 SocketRegistry::~SocketRegistry() { adapters_.set_link_listener(nullptr); }
 
-SocketCtrl* SocketRegistry::create(int adapter_index) {
+SocketCtrl* SocketRegistry::create(int adapter_index, EventSink* sink) {
   adapter::Adapter* adapter = adapters_.find(adapter_index);
   if (adapter == nullptr) return nullptr;
   std::size_t limit = adapter->profile().max_sockets;
@@ -38,7 +38,7 @@ SocketCtrl* SocketRegistry::create(int adapter_index) {
     }
   }
   std::uint64_t id = next_id_++;
-  auto ctrl = std::make_unique<SocketCtrl>(id, *adapter, loop_.io(), *this);
+  auto ctrl = std::make_unique<SocketCtrl>(id, *adapter, loop_.io(), sink != nullptr ? *sink : *this);
   SocketCtrl* raw = ctrl.get();
   ctrls_.emplace(id, std::move(ctrl));
   return raw;

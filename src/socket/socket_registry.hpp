@@ -19,8 +19,9 @@ class SocketRegistry final : public EventSink {
   SocketRegistry(const SocketRegistry&) = delete;
   SocketRegistry& operator=(const SocketRegistry&) = delete;
 
-  // A new ctrl on `adapter_index`; nullptr when the adapter is absent or has no socket left.
-  SocketCtrl* create(int adapter_index);
+  // A new ctrl on `adapter_index`; nullptr when the adapter is absent or has no socket left. Its events go
+  // to `sink` when given (a protocol module's connection), else onto the bus for the socket binding.
+  SocketCtrl* create(int adapter_index, EventSink* sink = nullptr);
   SocketCtrl* find(std::uint64_t id);
   void release(std::uint64_t id);
   // Disconnects every ctrl on the adapter that has a socket open (socket.close_all).
