@@ -48,6 +48,30 @@ void LuaHost::open_modules() {
   open_embedded(L_);
 }
 
+// The firmware opens its C modules with luaL_requiref, so they sit in package.loaded: `require "socket"`
+// works, and an argument error names its function ("socket.connect") even when no call site does.
+void LuaHost::register_loaded_modules() {
+  lua_getglobal(L_, "package");
+  lua_getfield(L_, -1, "loaded");
+  int loaded = lua_gettop(L_);
+  lua_pushglobaltable(L_);
+  int globals = lua_gettop(L_);
+  lua_pushnil(L_);
+  while (lua_next(L_, globals) != 0) {  // key at -2, value at -1
+    if (lua_type(L_, -2) == LUA_TSTRING && lua_type(L_, -1) == LUA_TTABLE) {
+      lua_pushvalue(L_, -2);
+      if (lua_rawget(L_, loaded) == LUA_TNIL) {
+        lua_pushvalue(L_, -3);
+        lua_pushvalue(L_, -3);
+        lua_rawset(L_, loaded);
+      }
+      lua_pop(L_, 1);
+    }
+    lua_pop(L_, 1);
+  }
+  lua_settop(L_, loaded - 2);
+}
+
 void LuaHost::set_search_path(const std::vector<std::string>& folders) {
   std::string path;
   for (const auto& folder : folders) {
@@ -120,6 +144,7 @@ int LuaHost::run(const std::string& main_script, const std::vector<std::string>&
     add_folder(fs::is_directory(extra) ? fs::path(extra) : fs::path(extra).parent_path());
   }
   set_search_path(folders);
+  register_loaded_modules();
 
   lua_pushcfunction(L_, traceback_handler);
   int handler = lua_gettop(L_);

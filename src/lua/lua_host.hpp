@@ -61,6 +61,7 @@ class LuaHost {
  private:
   void open_modules();
   void set_search_path(const std::vector<std::string>& folders);
+  void register_loaded_modules();
 
   loop::EventLoop& loop_;
   HostOptions options_;

@@ -30,7 +30,7 @@ struct LuaCtrl {
   std::string task_name;
 };
 
-int rx_cache_blocks = 8;
+int rx_cache_blocks = 32;  // the firmware's default
 
 SocketRegistry& registry(lua_State* L) { return *static_cast<SocketRegistry*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
@@ -58,10 +58,7 @@ asio::ip::address ipv4_from_integer(lua_Integer value) {
 std::optional<asio::ip::address> optional_address(lua_State* L, int index) {
   if (lua_isinteger(L, index)) return ipv4_from_integer(lua_tointeger(L, index));
   if (lua_type(L, index) != LUA_TSTRING) return std::nullopt;
-  std::error_code error;
-  auto address = asio::ip::make_address(lua_tostring(L, index), error);
-  if (error) return std::nullopt;
-  return address;
+  return socket::parse_ip_literal(lua_tostring(L, index));
 }
 
 void push_address_bytes(lua_State* L, const asio::ip::address& address) {
@@ -183,7 +180,8 @@ int socket_connect(lua_State* L) {
     return luaL_argerror(L, 2, "host name, IP text or integer IPv4 expected");
   }
   lua_Integer port = luaL_checkinteger(L, 3);
-  luaL_argcheck(L, port >= 1 && port <= 65535, 3, "port must be 1..65535");
+  // Port 0 is the firmware's "resolve only" (a name) and its UDP server idiom (any sender).
+  luaL_argcheck(L, port >= 0 && port <= 65535, 3, "port must be 0..65535");
   bool ipv6 = lua_isboolean(L, 4) && lua_toboolean(L, 4);
   // The arguments are checked: C++ objects may live from here on.
   std::optional<asio::ip::address> address;
@@ -201,7 +199,7 @@ int socket_tx(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
   std::span<const std::uint8_t> data;
-  if (lua_type(L, 2) == LUA_TSTRING) {
+  if (lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER) {  // a number goes as its text
     size_t length = 0;
     const char* text = lua_tolstring(L, 2, &length);
     data = {reinterpret_cast<const std::uint8_t*>(text), length};
@@ -315,8 +313,9 @@ int socket_listen(lua_State* L) {
   SocketCtrl* ctrl = live_ctrl(L);
   if (ctrl == nullptr) return 0;
   lua_Integer max_accept = 0;
-  if (!lua_isnoneornil(L, 2)) {
-    max_accept = luaL_checkinteger(L, 2);
+  // Only a Lua integer sets the count, as in the firmware: listen(ctrl, 8.0) stays single-client.
+  if (lua_isinteger(L, 2)) {
+    max_accept = lua_tointeger(L, 2);
     luaL_argcheck(L, max_accept >= 0 && max_accept <= kMaxAccept, 2, "max_accept must be 0..8");
     if (max_accept > 0 && !ctrl->adapter_accepts_many()) {
       Logger::instance().log(LogLevel::Error, "socket",
@@ -352,7 +351,8 @@ int socket_accept(lua_State* L) {
   if (!wants_new_ctrl || !server->adapter_accepts_many()) {
     lua_pushboolean(L, 1);
     lua_pushnil(L);
-    return 2 + push_peer_text(L, server->peer());
+    // lwIP's address of a connection not made yet prints as 0.0.0.0, port 0.
+    return 2 + push_peer_text(L, server->peer().value_or(socket::Endpoint{asio::ip::address_v4::any(), 0}));
   }
   auto& sockets = registry(L);
   SocketCtrl* client = sockets.create(server->adapter_index());

@@ -72,7 +72,11 @@ std::shared_ptr<HostSocket> HostSocket::adopt(asio::io_context& io, int fd, bool
 
 HostSocket::HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6)
     : io_(io), poller_(loop::ReadinessPoller::of(io)), fd_(fd), tcp_(tcp), ipv6_(ipv6) {
-  if (tcp_) {
+  if (!tcp_) {
+    // lwIP lets UDP pcbs send to broadcast addresses; Linux wants it asked for.
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
+  } else {
     // Scripts send whole messages and TLS writes each handshake record on its own: Nagle's algorithm
     // would hold them back for the peer's delayed ACK.
     int on = 1;
@@ -108,6 +112,13 @@ void HostSocket::on_ready(std::uint32_t epoll_events) {
   if (!readable || closed_) return;
   known_pending_.reset();
   if ((epoll_events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0) hangup_seen_ = true;
+  if (read_wait_ == ReadWait::None && tcp_ && hangup_seen_ && !end_reported_) {
+    // The owner still holds data it was told of; the peer's close (or reset) behind it is news now,
+    // as lwIP reports the FIN whether or not the data was read.
+    end_reported_ = true;
+    emit((epoll_events & EPOLLERR) != 0 ? Event::Failed : Event::RemoteClosed);
+    return;
+  }
   if (read_wait_ == ReadWait::Edge) {
     read_wait_ = ReadWait::None;
     // Epoll looked when it harvested: TCP data with no close or error behind it needs no second look.
@@ -151,6 +162,12 @@ bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const
     if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
   }
   peer_ = remote;
+  if (!tcp_ && remote.port == 0) {
+    // The firmware's UDP server idiom (connect to 255.255.255.255, port 0): datagrams from any sender
+    // are received, and tx names its destination. The kernel socket stays unconnected.
+    asio::post(io_, [self = shared_from_this()] { self->on_connected({}); });
+    return true;
+  }
   sockaddr_storage address{};
   socklen_t length = to_sockaddr(remote, ipv6_, address);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0) {
@@ -333,8 +350,16 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
   switch (state) {
     case ReadState::Data:
       emit(Event::Readable);
+      // The peer's close behind the data is told now, as lwIP hands over the data and then the FIN:
+      // a script must not have to read before it hears of it.
+      if (tcp_ && hangup_seen_ && !closed_ && !end_reported_) {
+        end_reported_ = true;
+        emit(Event::RemoteClosed);
+      }
       return;  // reading resumes once the owner took the data
     case ReadState::Closed:
+      if (end_reported_) return;
+      end_reported_ = true;
       emit(Event::RemoteClosed);
       return;
     case ReadState::Error:
@@ -406,6 +431,8 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
     known_pending_ = 0;
   } else if (known_pending_ && *known_pending_ > taken) {
     *known_pending_ -= taken;
+    // The rest raises no event of its own (as lwIP), but data arriving after it does.
+    if (read_wait_ == ReadWait::None) read_wait_ = ReadWait::Edge;
     return taken;
   } else {
     known_pending_.reset();
@@ -423,6 +450,10 @@ std::size_t HostSocket::kernel_unacknowledged() {
   int outstanding = 0;
   ioctl(fd_, SIOCOUTQ, &outstanding);
   return static_cast<std::size_t>(outstanding);
+}
+
+bool HostSocket::all_acknowledged() {
+  return tcp_ && !closed_ && unsent_offset_ == unsent_.size() && departing_.empty() && kernel_unacknowledged() == 0;
 }
 
 bool HostSocket::queue_full() {

@@ -82,6 +82,8 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse = true);
   // True when a TCP send would now be refused as full.
   [[nodiscard]] bool queue_full();
+  // TCP: every byte sent so far has left this process and been acknowledged by the peer.
+  [[nodiscard]] bool all_acknowledged();
   // TCP: sends FIN once queued data is out; CloseDone follows.
   void shutdown_send();
   void close();
@@ -138,9 +140,10 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   // Where the next read report comes from: a readiness edge, a queued look, or a simulated arrival.
   enum class ReadWait { None, Edge, Posted, Arrival };
   ReadWait read_wait_ = ReadWait::None;
-  bool writing_ = false;      // waiting for a writable edge to flush unsent_
-  bool connecting_ = false;   // waiting for a writable edge to finish connect()
-  bool hangup_seen_ = false;  // the peer closed or failed: every read wait must look first
+  bool writing_ = false;       // waiting for a writable edge to flush unsent_
+  bool connecting_ = false;    // waiting for a writable edge to finish connect()
+  bool hangup_seen_ = false;   // the peer closed or failed: every read wait must look first
+  bool end_reported_ = false;  // RemoteClosed was emitted: later looks at the ended stream stay quiet
   bool listening_ = false;
   bool accepting_ = false;  // waiting for a readable edge on the listener
   bool connected_ = false;

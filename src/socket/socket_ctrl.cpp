@@ -1,5 +1,7 @@
 #include "socket/socket_ctrl.hpp"
 
+#include <arpa/inet.h>
+
 #include <string>
 
 #include "common/logger.hpp"
@@ -17,6 +19,16 @@ constexpr int kFailed = -1;
 bool SocketCtrl::ends_connection(NetEvent event) {
   return event == NetEvent::Failed || event == NetEvent::RemoteClosed || event == NetEvent::CloseDone ||
          event == NetEvent::LinkDown;
+}
+
+std::optional<asio::ip::address> parse_ip_literal(const std::string& text) {
+  std::error_code error;
+  auto address = asio::ip::make_address(text, error);
+  if (!error) return address;
+  // lwIP's ipaddr_aton, like inet_aton, also takes the short forms ("127.1", "10.1.2", one number).
+  in_addr v4{};
+  if (text.empty() || inet_aton(text.c_str(), &v4) == 0) return std::nullopt;
+  return asio::ip::address_v4(ntohl(v4.s_addr));
 }
 
 const char* state_description(State state) {
@@ -64,6 +76,13 @@ void SocketCtrl::attach(std::shared_ptr<HostSocket> transport) {
 }
 
 void SocketCtrl::on_transport(HostSocket::Event event) {
+  // On lwIP the peer's ACK is taken before the data (or FIN) that rides with it, so a script always
+  // hears TX_OK before the reply's EVENT: settle the acknowledgement first when the kernel has it.
+  bool arrival = event == HostSocket::Event::Readable || event == HostSocket::Event::RemoteClosed;
+  if (arrival && target_ == WaitTarget::TxOk && state_ == State::Online && transport_->all_acknowledged()) {
+    dispatch(NetEvent::TxAcked);
+    if (!transport_) return;
+  }
   if (event == HostSocket::Event::Readable && session_ && state_ == State::Online) {
     take_tls_records();
     return;
@@ -195,9 +214,9 @@ bool SocketCtrl::start_tls(tls::TlsContext::Role role) {
   const auto& context = tls_contexts_[static_cast<int>(role)];
   session_ = std::make_unique<tls::TlsSession>(context, static_cast<tls::RecordIo&>(*this), io_,
                                                options_.connect_timeout, [this] { dispatch(NetEvent::TlsTimer); });
-  std::error_code not_literal;
-  asio::ip::make_address(host_, not_literal);
-  if (role == tls::TlsContext::Role::Client && not_literal && !host_.empty()) session_->set_hostname(host_);
+  if (role == tls::TlsContext::Role::Client && !parse_ip_literal(host_) && !host_.empty()) {
+    session_->set_hostname(host_);
+  }
   set_state(State::Handshake);
   return true;
 }
@@ -333,9 +352,7 @@ bool SocketCtrl::open_and_listen() {
 
 int SocketCtrl::prepare_connect() {
   if (!remote_address_) {
-    std::error_code error;
-    auto literal = asio::ip::make_address(host_, error);
-    if (!error) {
+    if (auto literal = parse_ip_literal(host_)) {
       remote_address_ = literal;
     } else if (host_.empty()) {
       return kFailed;
@@ -406,9 +423,12 @@ int SocketCtrl::listen(std::size_t max_accept) {
     return kPending;
   }
   if (!open_and_listen()) {
+    // The device learns of a port in use from its stack afterwards: listen said true, false, and
+    // ON_LINE -1 follows.
     set_state(State::Offline);
     target_ = WaitTarget::None;
-    return kFailed;
+    report(kEventOnLine, kFailed);
+    return kPending;
   }
   set_state(State::Connecting);
   return kPending;
@@ -438,6 +458,9 @@ bool SocketCtrl::accept_into(SocketCtrl& client) {
     return true;
   }
   client.set_state(State::Online);
+  // A client that spoke before it was accepted: its bytes are unread, so wait answers at once.
+  auto waiting = client.transport_->pending();
+  client.unread_ = waiting && *waiting > 0;
   return true;
 }
 
@@ -483,6 +506,7 @@ void SocketCtrl::force_close() {
 
 SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const Endpoint* to) {
   if (need_close_ || !transport_ || state_ != State::Online) return {kFailed, 0};
+  if (data.empty()) return {kPending, 0};  // nothing leaves, so no acknowledgement and no TX_OK will come
   if (session_) {
     if (options_.tcp && transport_->queue_full()) return {kDone, 0};
     if (!session_->write(data)) {

@@ -179,5 +179,7 @@ class SocketCtrl final : private tls::RecordIo {
 };
 
 const char* state_description(State state);
+// An IPv4 or IPv6 literal, IPv4 also in the short forms lwIP accepts ("127.1"); nullopt for a name.
+std::optional<asio::ip::address> parse_ip_literal(const std::string& text);
 
 }  // namespace luatnet::socket

@@ -146,8 +146,10 @@ sysplus.taskInitEx(function()
         end, "lclient" .. i)
     end
     sys.wait(300)
-    external("ncat", "printf 'nc' | ncat -i 2 127.0.0.1 " .. MULTI)
-    external("socat", "printf 'sc' | socat -t 2 - TCP:127.0.0.1:" .. MULTI)
+    -- Clients that keep their sending side open: a half-close is the end of the connection for the
+    -- script (EVENT -1, tx refused), as on the device.
+    external("ncat", "printf 'nc' | ncat --no-shutdown -i 2 127.0.0.1 " .. MULTI)
+    external("socat", "printf 'sc' | socat -t 2 - TCP:127.0.0.1:" .. MULTI .. ",shut-none")
     while pending > 0 do sys.wait(50) end
     local replies = {}
     for _, name in ipairs({ "lclient1", "lclient2", "ncat", "socat" }) do replies[#replies + 1] = tostring(results[name]) end
