@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <type_traits>
 
 #include "adapter/adapter_index.hpp"
 #include "common/logger.hpp"
@@ -24,11 +25,14 @@ constexpr const char* kLiveCtrls = "luatnet.socket.ctrls";  // registry: ctrl id
 constexpr lua_Integer kMaxAccept = 8;
 constexpr lua_Integer kMaxLocalPort = 60000;
 
+// Trivially destructible on purpose: a finalizer may reach a collected ctrl, or run twice through the
+// debug library, and must find a released ctrl, not freed C++ members.
 struct LuaCtrl {
   std::uint64_t id = 0;  // 0 once released
   int callback_ref = LUA_NOREF;
-  std::string task_name;
+  int task_name_ref = LUA_NOREF;  // the task name string, kept in the registry
 };
+static_assert(std::is_trivially_destructible_v<LuaCtrl>);
 
 int rx_cache_blocks = 32;  // the firmware's default
 
@@ -80,7 +84,8 @@ void set_receiver(lua_State* L, LuaCtrl& ctrl, int index) {
     lua_pushvalue(L, index);
     ctrl.callback_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   } else if (lua_type(L, index) == LUA_TSTRING || lua_type(L, index) == LUA_TNUMBER) {
-    ctrl.task_name = lua_tostring(L, index);
+    lua_pushstring(L, lua_tostring(L, index));  // a number names its task by its text
+    ctrl.task_name_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
 }
 
@@ -385,14 +390,10 @@ int socket_release(lua_State* L) {
   lua_rawseti(L, -2, static_cast<lua_Integer>(holder->id));
   lua_pop(L, 1);
   luaL_unref(L, LUA_REGISTRYINDEX, holder->callback_ref);
+  luaL_unref(L, LUA_REGISTRYINDEX, holder->task_name_ref);
   holder->callback_ref = LUA_NOREF;
+  holder->task_name_ref = LUA_NOREF;
   holder->id = 0;
-  return 0;
-}
-
-int socket_gc(lua_State* L) {
-  socket_release(L);
-  static_cast<LuaCtrl*>(lua_touserdata(L, 1))->~LuaCtrl();
   return 0;
 }
 
@@ -535,9 +536,9 @@ void deliver_socket_event(lua_State* L, const loop::Message& message, SocketRegi
     lua_pushinteger(L, message.b);
     lua_pushinteger(L, message.c);
     host.protected_call(L, 3);
-  } else if (!holder->task_name.empty()) {
+  } else if (holder->task_name_ref != LUA_NOREF) {
     lua_getglobal(L, "sys_send");
-    lua_pushstring(L, holder->task_name.c_str());
+    lua_rawgeti(L, LUA_REGISTRYINDEX, holder->task_name_ref);
     lua_pushinteger(L, message.b);
     lua_pushinteger(L, message.c);
     host.protected_call(L, 3);
@@ -578,7 +579,7 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
   lua_setfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
 
   const luaL_Reg methods[] = {
-      {"__gc", guarded<socket_gc>}, {"__tostring", guarded<socket_tostring>}, {nullptr, nullptr}};
+      {"__gc", guarded<socket_release>}, {"__tostring", guarded<socket_tostring>}, {nullptr, nullptr}};
   new_metatable(L, kCtrlType, kCtrlType);
   lua_pushlightuserdata(L, &sockets);
   luaL_setfuncs(L, methods, 1);

@@ -1,6 +1,7 @@
 #include "socket/host_socket.hpp"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -50,6 +51,15 @@ Endpoint from_sockaddr(const sockaddr_storage& in) {
 }
 
 bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK; }
+
+// One descriptor kept in reserve for the whole process: out of descriptors, a listener frees it to
+// accept and close the clients it cannot serve, so that they hear a close instead of waiting forever.
+int& reserve_descriptor() {
+  static int reserve = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return reserve;
+}
+
+constexpr std::chrono::milliseconds kAcceptRetry{100};
 
 }  // namespace
 
@@ -228,12 +238,31 @@ bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
     return true;
   }
   if (::listen(fd_, 64) != 0) return false;
+  reserve_descriptor();  // taken now, while descriptors are still there to take
   max_pending_ = max_pending;
   listening_ = true;
   post_event(Event::Listening);
   // From the loop, so that clients are announced after Listening.
   asio::post(io_, [self = shared_from_this()] { self->accept_clients(); });
   return true;
+}
+
+// Out of descriptors (the libuv and nginx way): the clients waiting now are accepted with the reserve
+// descriptor and closed at once, and the listener looks again a little later, when descriptors may be
+// free. It keeps listening throughout.
+void HostSocket::pause_accepting() {
+  int& reserve = reserve_descriptor();
+  if (reserve >= 0) {
+    ::close(reserve);
+    int client = -1;
+    while ((client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0) ::close(client);
+    reserve = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  if (!timer_) timer_ = std::make_unique<asio::steady_timer>(io_);
+  timer_->expires_after(kAcceptRetry);
+  timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
+    if (!error) self->accept_clients();
+  });
 }
 
 // Edge-triggered: take every waiting connection (up to the pending limit) before waiting for the next
@@ -247,7 +276,9 @@ void HostSocket::accept_clients() {
     int client = ::accept4(fd_, reinterpret_cast<sockaddr*>(&address), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (client < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (would_block()) {
+      if (errno == EMFILE || errno == ENFILE) {
+        pause_accepting();
+      } else if (would_block()) {
         accepting_ = true;
       } else {
         emit(Event::Failed);

@@ -107,6 +107,7 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   void arm_read();
   void arm_write();
   void accept_clients();
+  void pause_accepting();
   void become_connection(int client, const Endpoint& peer);
   void flush();
   void schedule_ack_check();

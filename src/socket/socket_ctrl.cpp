@@ -451,9 +451,16 @@ bool SocketCtrl::accept_into(SocketCtrl& client) {
       client.force_close();
       return false;
     }
-    if (client.step_handshake() < 0) {
+    int progress = client.step_handshake();
+    if (progress < 0) {
       client.force_close();
       return false;
+    }
+    if (progress == kDone) {
+      // Done within this call: nothing else would tell the new ctrl, and its wait target must not
+      // stay ON_LINE (its first data would be announced as ON_LINE).
+      client.target_ = WaitTarget::None;
+      client.report(kEventOnLine, kDone);
     }
     return true;
   }
