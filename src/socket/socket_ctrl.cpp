@@ -75,6 +75,8 @@ void SocketCtrl::attach(std::shared_ptr<HostSocket> transport) {
   transport_->set_simulator(&adapter_.simulator());
 }
 
+std::size_t SocketCtrl::plaintext_held() const { return plaintext_bytes_ - plaintext_offset_; }
+
 void SocketCtrl::on_transport(HostSocket::Event event) {
   // On lwIP the peer's ACK is taken before the data (or FIN) that rides with it, so a script always
   // hears TX_OK before the reply's EVENT: settle the acknowledgement first when the kernel has it.
@@ -83,8 +85,11 @@ void SocketCtrl::on_transport(HostSocket::Event event) {
     dispatch(NetEvent::TxAcked);
     if (!transport_) return;
   }
-  if (event == HostSocket::Event::Readable && session_ && state_ == State::Online) {
-    take_tls_records();
+  if (arrival && session_ && state_ == State::Online) {
+    bool ended = event == HostSocket::Event::RemoteClosed;
+    if (!ended && tls_reads_paused_) return;  // rx reads on once the script made room
+    take_tls_records(ended);
+    if (ended && session_ && !need_close_) dispatch(NetEvent::RemoteClosed);
     return;
   }
   // Indexed by HostSocket::Event, in its order.
@@ -239,15 +244,21 @@ int SocketCtrl::step_handshake() {
 }
 
 // Online TLS: decrypt what arrived; plaintext is announced like plain data, then a close or failure.
-void SocketCtrl::take_tls_records() {
+void SocketCtrl::take_tls_records(bool to_the_end) {
   bool datagram = !options_.tcp;
-  auto outcome = session_->read_available([this, datagram](std::span<const std::uint8_t> plain) {
-    if (datagram || plaintext_.empty()) {
-      plaintext_.emplace_back(plain.begin(), plain.end());
-    } else {
-      plaintext_.back().insert(plaintext_.back().end(), plain.begin(), plain.end());
-    }
-  });
+  std::size_t held = plaintext_held();
+  std::size_t budget = to_the_end ? SIZE_MAX : (held < kTlsReadAhead ? kTlsReadAhead - held : 0);
+  auto outcome = session_->read_available(
+      [this, datagram](std::span<const std::uint8_t> plain) {
+        if (datagram || plaintext_.empty()) {
+          plaintext_.emplace_back(plain.begin(), plain.end());
+        } else {
+          plaintext_.back().insert(plaintext_.back().end(), plain.begin(), plain.end());
+        }
+        plaintext_bytes_ += plain.size();
+      },
+      budget);
+  tls_reads_paused_ = outcome.budget_spent;
   if (outcome.plain_bytes > 0) dispatch(NetEvent::RxNew);
   if (outcome.failed) {
     Logger::instance().log(LogLevel::Warn, "tls", "ctrl " + std::to_string(id_) + ": " + session_->last_error());
@@ -499,6 +510,8 @@ void SocketCtrl::force_close() {
   session_.reset();
   plaintext_.clear();
   plaintext_offset_ = 0;
+  plaintext_bytes_ = 0;
+  tls_reads_paused_ = false;
   if (transport_) {
     transport_->close();
     transport_.reset();
@@ -550,10 +563,13 @@ std::optional<std::size_t> SocketCtrl::rx(std::span<std::uint8_t> into, Endpoint
   std::copy_n(front.begin() + static_cast<std::ptrdiff_t>(plaintext_offset_), count, into.begin());
   plaintext_offset_ += count;
   if (!options_.tcp || plaintext_offset_ == front.size()) {
+    plaintext_bytes_ -= front.size();
     plaintext_.pop_front();
     plaintext_offset_ = 0;
   }
   if (from != nullptr && transport_->peer()) *from = *transport_->peer();
+  // The script made room: read on where the read-ahead stopped (its new data is announced as usual).
+  if (tls_reads_paused_ && plaintext_held() < kTlsReadAhead / 2) take_tls_records();
   return count;
 }
 

@@ -45,6 +45,9 @@ inline constexpr int kEventEvent = kEventBase + static_cast<int>(WaitTarget::Eve
 
 // Up to this many resolved addresses are tried in turn (and reported by remoteIP).
 inline constexpr std::size_t kMaxResolved = 4;
+// Decrypted TLS data held for a script that has not read it: four full records. Beyond it nothing more is
+// read from the socket, so a peer that keeps sending is held back by TCP's window, as plain TCP is.
+inline constexpr std::size_t kTlsReadAhead = 64 * 1024;
 
 class EventSink {
  public:
@@ -145,7 +148,10 @@ class SocketCtrl final : private tls::RecordIo {
   bool prepare_tls_context(tls::TlsContext::Role role);
   int connection_up(bool with_tls, tls::TlsContext::Role role);
   int step_handshake();
-  void take_tls_records();
+  // Decrypts what arrived, up to kTlsReadAhead bytes of plaintext held for the script (all of it when the
+  // peer has ended the stream: what is left is bounded by the kernel's receive buffer).
+  void take_tls_records(bool to_the_end = false);
+  [[nodiscard]] std::size_t plaintext_held() const;
   int send_record(std::span<const std::uint8_t> bytes) override;
   int receive_record(std::span<std::uint8_t> into) override;
   void set_state(State state);
@@ -176,6 +182,8 @@ class SocketCtrl final : private tls::RecordIo {
   std::unique_ptr<tls::TlsSession> session_;
   std::deque<std::vector<std::uint8_t>> plaintext_;  // decrypted, not yet read: one entry per record
   std::size_t plaintext_offset_ = 0;                 // bytes of the front entry already read (TLS)
+  std::size_t plaintext_bytes_ = 0;                  // bytes in plaintext_, read or not
+  bool tls_reads_paused_ = false;  // read-ahead full: records wait in the kernel, TCP's window pushes back
 };
 
 const char* state_description(State state);

@@ -123,10 +123,15 @@ bool TlsSession::write(std::span<const std::uint8_t> plain) {
   return true;
 }
 
-TlsSession::ReadOutcome TlsSession::read_available(const std::function<void(std::span<const std::uint8_t>)>& deliver) {
+TlsSession::ReadOutcome TlsSession::read_available(const std::function<void(std::span<const std::uint8_t>)>& deliver,
+                                                   std::size_t budget) {
   ReadOutcome outcome;
   scratch_.resize(MBEDTLS_SSL_MAX_CONTENT_LEN);
   while (true) {
+    if (outcome.plain_bytes >= budget) {
+      outcome.budget_spent = true;
+      break;
+    }
     int got = mbedtls_ssl_read(&ssl_, scratch_.data(), scratch_.size());
     if (got > 0) {
       outcome.plain_bytes += static_cast<std::size_t>(got);

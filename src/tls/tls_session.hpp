@@ -55,10 +55,11 @@ class TlsSession {
     std::size_t plain_bytes = 0;
     bool peer_closed = false;  // close_notify (or the transport ended)
     bool failed = false;
+    bool budget_spent = false;  // stopped at `budget`: more may be waiting, and no read is armed for it
   };
-  // Decrypts every record that has arrived; `deliver` gets the plaintext of each read (for DTLS, one
-  // datagram's worth).
-  ReadOutcome read_available(const std::function<void(std::span<const std::uint8_t>)>& deliver);
+  // Decrypts the records that have arrived until `budget` plaintext bytes were delivered; `deliver` gets
+  // the plaintext of each read (for DTLS, one datagram's worth).
+  ReadOutcome read_available(const std::function<void(std::span<const std::uint8_t>)>& deliver, std::size_t budget);
 
   void close_notify();
   [[nodiscard]] const std::string& last_error() const { return last_error_; }

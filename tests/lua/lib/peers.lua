@@ -58,7 +58,7 @@ end
 -- A port nothing uses now, below the ephemeral range (servers need ports under 60000, and parallel
 -- tests pick at random so they rarely meet).
 function peers.freePort()
-    return tonumber(shell([[python3 -c '
+    return tonumber(shell([[/usr/bin/python3 -c '
 import random, socket
 while True:
     port = random.randrange(20000, 32000)
