@@ -42,8 +42,13 @@ void LuaHost::open_modules() {
   open_log(L_);
   open_zbuff(L_);
   open_rtos(L_);
+  open_mcu(L_);
   open_json(L_);
+  open_string_extras(L_);
   open_crypto(L_);
+  open_bit(L_);
+  open_pack(L_);
+  open_miniz(L_);
   open_io_extras(L_);
   open_embedded(L_);
 }

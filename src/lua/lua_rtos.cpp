@@ -1,4 +1,4 @@
-// Lua bindings layer: `rtos` (timers and the message pump that sys.lua drives) and `mcu` (ticks).
+// Lua bindings layer: `rtos` (timers and the message pump that sys.lua drives).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,7 +12,6 @@ namespace {
 
 constexpr lua_Integer kMsgTimer = 1;
 constexpr lua_Integer kInfiniteTimeout = -1;
-const auto kStart = std::chrono::steady_clock::now();
 
 // Returns one message for sys.run: (MSG_TIMER, id, repeat) for timers; other kinds are delivered here
 // through the host's handlers and 0 is returned. Nothing (nil) means nothing more can happen, or stop.
@@ -115,22 +114,6 @@ int rtos_meminfo(lua_State* L) {
   return 3;
 }
 
-int mcu_ticks(lua_State* L) {
-  auto elapsed = std::chrono::steady_clock::now() - kStart;
-  lua_pushinteger(L, std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
-  return 1;
-}
-
-int mcu_hz(lua_State* L) {
-  lua_pushinteger(L, 1000);
-  return 1;
-}
-
-int mcu_unique_id(lua_State* L) {
-  lua_pushliteral(L, "luatnet-pc");
-  return 1;
-}
-
 }  // namespace
 
 void open_rtos(lua_State* L) {
@@ -150,12 +133,6 @@ void open_rtos(lua_State* L) {
   lua_pushinteger(L, kInfiniteTimeout);
   lua_setfield(L, -2, "INF_TIMEOUT");
   lua_setglobal(L, "rtos");
-
-  const luaL_Reg mcu[] = {{"ticks", guarded<mcu_ticks>},
-                          {"hz", guarded<mcu_hz>},
-                          {"unique_id", guarded<mcu_unique_id>},
-                          {nullptr, nullptr}};
-  luaL_newlib(L, mcu);
-  lua_setglobal(L, "mcu");
 }
+
 }  // namespace luatnet::lua

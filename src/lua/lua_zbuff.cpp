@@ -1,12 +1,12 @@
 // Lua bindings layer: the `zbuff` module over buffer::ZBuff, with the firmware's argument rules and returns.
 #include "lua/lua_zbuff.hpp"
 
-#include <bit>
 #include <cstring>
 #include <new>
 #include <string>
 
 #include "common/encoding.hpp"
+#include "lua/lua_pack.hpp"
 #include "lua/modules.hpp"
 
 namespace luatnet::lua {
@@ -112,65 +112,16 @@ int zbuff_seek(lua_State* L) {
   return 1;
 }
 
-// pack/unpack: the lpack-style format the firmware accepts (A f d n c b h H i I l L, < > =, counts).
-struct FormatItem {
-  char code;
-  size_t count;
-};
-
-bool read_item(const char*& format, FormatItem& item) {
-  if (*format == '\0') return false;
-  item.code = *format++;
-  item.count = 0;
-  bool has_count = false;
-  while (*format >= '0' && *format <= '9') {
-    has_count = true;
-    item.count = item.count * 10 + static_cast<size_t>(*format++ - '0');
-  }
-  if (!has_count) item.count = 1;
-  return true;
-}
-
-size_t scalar_size(char code) {
-  switch (code) {
-    case 'c':
-    case 'b':
-      return 1;
-    case 'h':
-    case 'H':
-      return 2;
-    case 'i':
-    case 'I':
-    case 'f':
-      return 4;
-    case 'l':
-    case 'L':
-    case 'd':
-    case 'n':
-      return 8;
-    default:
-      return 0;
-  }
-}
-
-void order_bytes(std::uint8_t* bytes, size_t size, bool big_endian) {
-  if (big_endian == (std::endian::native == std::endian::big)) return;
-  for (size_t i = 0; i < size / 2; ++i) std::swap(bytes[i], bytes[size - 1 - i]);
-}
-
+// pack/unpack: the lpack-style format (lua_pack.hpp) at the cursor.
 int zbuff_pack(lua_State* L) {
   ZBuff* buff = check_zbuff(L, 1);
   const char* format = luaL_checkstring(L, 2);
   int arg = 3;
-  bool big_endian = std::endian::native == std::endian::big;
+  bool big_endian = false;
   lua_Integer written = 0;
-  FormatItem item{};
-  while (read_item(format, item) && buff->used() < buff->length()) {
-    if (item.code == '<' || item.code == '>' || item.code == '=') {
-      big_endian = item.code == '>' || (item.code == '=' && std::endian::native == std::endian::big);
-      continue;
-    }
-    if (item.code == ' ' || item.code == ',') continue;
+  FormatItem item;
+  while (next_format_item(L, format, item) && buff->used() < buff->length()) {
+    if (apply_endian_marker(item.code, big_endian) || item.code == ' ' || item.code == ',') continue;
     for (size_t n = 0; n < item.count && buff->used() < buff->length(); ++n) {
       if (item.code == 'A') {
         written += static_cast<lua_Integer>(buff->write_at_cursor(as_bytes(check_bytes(L, arg++))));
@@ -181,18 +132,7 @@ int zbuff_pack(lua_State* L) {
         return luaL_argerror(L, 2, lua_pushfstring(L, "bad format code '%c'", item.code));
       }
       std::uint8_t bytes[8];
-      if (item.code == 'f') {
-        auto value = static_cast<float>(luaL_checknumber(L, arg++));
-        std::memcpy(bytes, &value, size);
-      } else if (item.code == 'd' || item.code == 'n') {
-        double value = luaL_checknumber(L, arg++);
-        std::memcpy(bytes, &value, size);
-      } else {
-        auto value = static_cast<std::uint64_t>(luaL_checkinteger(L, arg++));
-        std::memcpy(bytes, &value, size);  // little-endian host: the low bytes come first
-        if constexpr (std::endian::native == std::endian::big) order_bytes(bytes, size, false);
-      }
-      order_bytes(bytes, size, big_endian);
+      encode_scalar(L, item.code, arg++, bytes, big_endian);
       written += static_cast<lua_Integer>(buff->write_at_cursor({bytes, size}));
     }
   }
@@ -200,60 +140,19 @@ int zbuff_pack(lua_State* L) {
   return 1;
 }
 
-// Pushes the T stored (native byte order) at `bytes`: a number for floating types, else an integer.
-template <typename T>
-void push_stored(lua_State* L, const std::uint8_t* bytes) {
-  T value;
-  std::memcpy(&value, bytes, sizeof(T));
-  if constexpr (std::is_floating_point_v<T>) {
-    lua_pushnumber(L, static_cast<lua_Number>(value));
-  } else {
-    lua_pushinteger(L, static_cast<lua_Integer>(value));
-  }
-}
-
-void push_scalar(lua_State* L, char code, std::uint8_t* bytes, size_t size, bool big_endian) {
-  order_bytes(bytes, size, big_endian);
-  switch (code) {
-    case 'f':
-      return push_stored<float>(L, bytes);
-    case 'd':
-    case 'n':
-      return push_stored<double>(L, bytes);
-    case 'c':
-      return push_stored<std::int8_t>(L, bytes);
-    case 'b':
-      return push_stored<std::uint8_t>(L, bytes);
-    case 'h':
-      return push_stored<std::int16_t>(L, bytes);
-    case 'H':
-      return push_stored<std::uint16_t>(L, bytes);
-    case 'i':
-      return push_stored<std::int32_t>(L, bytes);
-    case 'I':
-      return push_stored<std::uint32_t>(L, bytes);
-    default:
-      return push_stored<std::int64_t>(L, bytes);
-  }
-}
-
 int zbuff_unpack(lua_State* L) {
   ZBuff* buff = check_zbuff(L, 1);
   const char* format = luaL_checkstring(L, 2);
-  bool big_endian = std::endian::native == std::endian::big;
+  bool big_endian = false;
   size_t start = buff->used();
   size_t position = start;
   int results = 0;
   lua_pushnil(L);  // replaced by the byte count
   int count_slot = lua_gettop(L);
-  FormatItem item{};
+  FormatItem item;
   bool done = false;
-  while (!done && read_item(format, item)) {
-    if (item.code == '<' || item.code == '>' || item.code == '=') {
-      big_endian = item.code == '>' || (item.code == '=' && std::endian::native == std::endian::big);
-      continue;
-    }
-    if (item.code == ' ' || item.code == ',') continue;
+  while (!done && next_format_item(L, format, item)) {
+    if (apply_endian_marker(item.code, big_endian) || item.code == ' ' || item.code == ',') continue;
     luaL_checkstack(L, 2, "too many results to unpack");
     if (item.code == 'A') {
       if (position + item.count > buff->length()) break;
@@ -273,9 +172,7 @@ int zbuff_unpack(lua_State* L) {
         break;
       }
       luaL_checkstack(L, 2, "too many results to unpack");
-      std::uint8_t bytes[8];
-      std::memcpy(bytes, buff->data() + position, size);
-      push_scalar(L, item.code, bytes, size, big_endian);
+      push_scalar(L, item.code, buff->data() + position, big_endian);
       position += size;
       ++results;
     }

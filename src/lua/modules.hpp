@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <lua.hpp>
+#include <string_view>
 
 namespace luatnet::socket {
 class SocketRegistry;
@@ -18,9 +19,14 @@ class LuaHost;
 
 void open_log(lua_State* L);
 void open_zbuff(lua_State* L);
-void open_rtos(lua_State* L);  // rtos and mcu
+void open_rtos(lua_State* L);
 void open_json(lua_State* L);
-void open_crypto(lua_State* L);     // crypto and the string helpers built on it
+void open_string_extras(lua_State* L);  // string.toHex, split, trim, urlEncode, toBase32, ... (before crypto)
+void open_crypto(lua_State* L);         // crypto: digests, HMAC, CRCs, ciphers, hash streams, base64
+void open_bit(lua_State* L);
+void open_pack(lua_State* L);
+void open_mcu(lua_State* L);
+void open_miniz(lua_State* L);
 void open_io_extras(lua_State* L);  // io.readFile, io.writeFile, io.exists, io.fileSize
 void open_embedded(lua_State* L);   // sys, sysplus (package.preload) and the luatnet.host helpers
 // socket, plus delivery of socket events and IP_READY / IP_LOSE to scripts.
@@ -48,6 +54,13 @@ int guarded(lua_State* L) {
 // Shared argument helper: an optional integer argument that must be an integer when present.
 inline lua_Integer opt_integer(lua_State* L, int index, lua_Integer fallback) {
   return lua_isnoneornil(L, index) ? fallback : luaL_checkinteger(L, index);
+}
+
+// A string argument as a view (its bytes live as long as the Lua value stays on the stack).
+inline std::string_view check_view(lua_State* L, int index) {
+  size_t length = 0;
+  const char* data = luaL_checklstring(L, index, &length);
+  return {data, length};
 }
 
 // Typed userdata, told apart by metatable identity: luaL_testudata finds the metatable by name, which

@@ -37,7 +37,7 @@ local calls = {
     { "crypto.md5", "#1", crypto.md5, nil },
     { "crypto.hmac_sha256 key", "#2", crypto.hmac_sha256, "data", nil },
     { "string.toHex", "#1", string.toHex, {} },
-    { "string.split delimiter", "#2", string.split, "a,b", "" },
+    { "string.split delimiter", "#2", string.split, "a,b", {} },
     { "rtos.timer_start", "#2", rtos.timer_start, 1, "x" },
 }
 for _, case in ipairs(calls) do
@@ -77,4 +77,5 @@ check.raises("#3", "socket.setDNS checks the server", socket.setDNS, nil, 1, {})
 socket.release(netc)
 check.eq(string.fromHex("zz4"), "", "non-hex text gives no bytes")
 check.eq(crypto.base64_decode("!!!"), "", "invalid base64 decodes to an empty string")
-check.done(#calls + 19)
+check.eq(#string.split("a,b", ""), 2, "an empty split delimiter is taken as ',' (as the firmware)")
+check.done(#calls + 20)
