@@ -9,6 +9,7 @@ packages=(
   libc-ares-dev        # c-ares: asynchronous DNS with per-adapter servers
   libcli11-dev         # CLI11: the command line
   nlohmann-json3-dev   # nlohmann::json: parsing for the json module
+  zlib1g-dev           # zlib: deflate streams for the miniz module
   libgtest-dev         # GoogleTest: C++ unit tests
   socat ncat openssl iproute2 python3  # real peers and helpers for the behaviour tests
 )

@@ -62,14 +62,17 @@ std::string_view optional_key(lua_State* L, int index) {
   return lua_type(L, index) == LUA_TSTRING ? check_view(L, index) : std::string_view();
 }
 
-// An mbedTLS digest context that is freed however the function ends.
-struct DigestContext {
-  mbedtls_md_context_t ctx;
-  DigestContext() { mbedtls_md_init(&ctx); }
-  ~DigestContext() { mbedtls_md_free(&ctx); }
-  DigestContext(const DigestContext&) = delete;
-  DigestContext& operator=(const DigestContext&) = delete;
+// An mbedTLS context, initialised and freed with its owner's scope.
+template <typename Context, void (*Init)(Context*), void (*Free)(Context*)>
+struct Scoped {
+  Context ctx;
+  Scoped() { Init(&ctx); }
+  ~Scoped() { Free(&ctx); }
+  Scoped(const Scoped&) = delete;
+  Scoped& operator=(const Scoped&) = delete;
 };
+using DigestContext = Scoped<mbedtls_md_context_t, mbedtls_md_init, mbedtls_md_free>;
+using CipherContext = Scoped<mbedtls_cipher_context_t, mbedtls_cipher_init, mbedtls_cipher_free>;
 
 // Sets up and starts `ctx` for a plain or keyed digest; false when mbedTLS refuses.
 bool start_digest(mbedtls_md_context_t& ctx, const mbedtls_md_info_t* info, std::string_view key) {
@@ -277,14 +280,6 @@ int crypto_trng(lua_State* L) {
 
 // Symmetric ciphers. The firmware drives mbedTLS block by block; for ECB it pads itself (mbedTLS pads
 // only CBC), and a decrypt strips the padding of the last block. Names are mbedTLS's ("AES-128-ECB").
-struct CipherContext {
-  mbedtls_cipher_context_t ctx;
-  CipherContext() { mbedtls_cipher_init(&ctx); }
-  ~CipherContext() { mbedtls_cipher_free(&ctx); }
-  CipherContext(const CipherContext&) = delete;
-  CipherContext& operator=(const CipherContext&) = delete;
-};
-
 bool supported_mode(mbedtls_cipher_mode_t mode) {
   switch (mode) {
     case MBEDTLS_MODE_ECB:
