@@ -1,4 +1,4 @@
-// Lua bindings layer: LuatOS's `bit` module (Lua 5.2's bit32 functions plus bit, set, clear, isset, isclear)
+// Lua bindings layer: LuatOS's `bit` module, also its `bit32` (Lua 5.2's bit32 plus bit, set, clear, isset, isclear)
 // with the firmware's integer rules on its 64-bit VM, the one luatnet runs: band, bor, bxor, bnot, shifts,
 // rotations, extract and replace work on 32 bits and return them unsigned (bit.bnot(0) == 0xFFFFFFFF);
 // bit, set, clear, isset and isclear build their mask as a C int (1 << pos), so position 31 is the
@@ -166,6 +166,13 @@ void open_bit(lua_State* L) {
       {"bit", guarded<bit_bit>},         {"set", guarded<bit_set>},         {"clear", guarded<bit_clear>},
       {"isset", guarded<bit_isset>},     {"isclear", guarded<bit_isclear>}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
+  // The firmware opens this table as the bit32 library and also names it `bit`.
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "bit32");
+  lua_pop(L, 1);
+  lua_pushvalue(L, -1);
+  lua_setglobal(L, "bit32");
   lua_setglobal(L, "bit");
 }
 

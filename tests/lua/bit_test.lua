@@ -53,4 +53,7 @@ check.raises("#1", "band of a string", bit.band, "x")
 check.raises("#2", "lshift without a count", bit.lshift, 1)
 check.raises("#1", "a fraction is not an integer", bit.bor, 1.5)
 
-check.done(46)
+check.eq(bit32, bit, "bit32 is the same table, as the firmware opens it")
+check.eq(require("bit32"), bit, "and require finds it")
+
+check.done(48)
