@@ -36,6 +36,20 @@ std::uint8_t crc8(std::span<const std::uint8_t> data, std::uint8_t start, std::u
   return crc;
 }
 
+std::uint8_t crc7(std::span<const std::uint8_t> data, std::uint8_t poly, std::uint8_t start) {
+  poly &= 0x7F;
+  if (poly == 0) poly = 0x09;
+  std::uint8_t crc = start & 0x7F;
+  for (std::uint8_t byte : data) {
+    for (int bit = 7; bit >= 0; --bit) {
+      bool feedback = (((crc >> 6) ^ (byte >> bit)) & 1) != 0;
+      crc = static_cast<std::uint8_t>((crc << 1) & 0x7F);
+      if (feedback) crc ^= poly;
+    }
+  }
+  return crc;
+}
+
 std::optional<Crc16Model> crc16_model(std::string_view name) {
   static constexpr std::pair<std::string_view, Crc16Model> kModels[] = {
       {"IBM", {0x8005, 0x0000, 0x0000, true, false}},   {"MAXIM", {0x8005, 0x0000, 0xFFFF, true, false}},

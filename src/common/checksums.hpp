@@ -1,4 +1,4 @@
-// Common: the CRC families LuatOS scripts compute (crypto.crc8/crc16/crc32/crc16_modbus), as the firmware
+// Common: the CRC families LuatOS scripts compute (crypto.crc7/crc8/crc16/crc32/crc16_modbus), as the firmware
 // parameterises them: a polynomial, a start value, an xor-out and a "reverse" flag selecting the
 // reflected (LSB-first) form of the register. No Lua here, so units can check them against catalogue values.
 #pragma once
@@ -12,6 +12,9 @@ namespace luatnet {
 
 // MSB-first CRC-8 (reverse=false) or the reflected form with the polynomial bit-reversed (reverse=true).
 std::uint8_t crc8(std::span<const std::uint8_t> data, std::uint8_t start, std::uint8_t poly, bool reverse);
+
+// MSB-first CRC-7 over the low 7 bits of `poly` (0 means 0x09) and `start`, as the firmware's crc7.
+std::uint8_t crc7(std::span<const std::uint8_t> data, std::uint8_t poly, std::uint8_t start);
 
 // One CRC-16 model: the fields of crypto.crc16's method table (reflect_in also reflects the register, so
 // reflected models produce reflected output without reflect_out; reflect_out reverses the final value).

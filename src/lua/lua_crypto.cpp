@@ -1,14 +1,17 @@
 // Lua bindings layer: `crypto` as LuatOS scripts call it, on mbedTLS 2.28 (the firmware's library):
-// digests and HMAC (md5..sha512, md, md_file, hash_init/update/finish streams), the CRC family (crc8,
-// crc16 with its named methods, crc16_modbus, crc32), checksum, trng, symmetric ciphers
-// (cipher_encrypt/cipher_decrypt with the firmware's padding rules) and base64 (the string functions).
+// digests and HMAC (md5..sha512, md, md_file, hash_init/update/finish streams), the CRC family (crc7,
+// crc8, crc16 with its named methods, crc16_modbus, crc32), checksum, trng, totp, symmetric ciphers
+// (cipher_encrypt/cipher_decrypt with the firmware's padding rules), cipher_list, cipher_suites and
+// base64 (the string functions).
 #include <mbedtls/cipher.h>
 #include <mbedtls/md.h>
+#include <mbedtls/ssl_ciphersuites.h>
 #include <sys/random.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <ctime>
 #include <memory>
 #include <optional>
 #include <span>
@@ -217,6 +220,15 @@ int crypto_crc8(lua_State* L) {
   return 1;
 }
 
+// crypto.crc7(data, poly = 0xE5, start = 0): a 7-bit CRC over the low 7 bits of poly.
+int crypto_crc7(lua_State* L) {
+  auto data = as_bytes(check_view(L, 1));
+  auto poly = static_cast<std::uint8_t>(luaL_optinteger(L, 2, 0xE5));
+  auto start = static_cast<std::uint8_t>(luaL_optinteger(L, 3, 0));
+  lua_pushinteger(L, crc7(data, poly, start));
+  return 1;
+}
+
 // crypto.crc16(method, data, poly, init, xorout, reflectIn, reflectOut): the method's values are the
 // defaults of the later arguments; an unknown method leaves them all 0.
 int crypto_crc16(lua_State* L) {
@@ -258,6 +270,32 @@ int crypto_checksum(lua_State* L) {
   std::uint8_t sum = 0;
   for (std::uint8_t byte : data) sum = mode == 1 ? static_cast<std::uint8_t>(sum + byte) : sum ^ byte;
   lua_pushinteger(L, sum);
+  return 1;
+}
+
+// The 6-digit RFC 6238 code (HMAC-SHA1, 30-second steps) for a base32 secret; nullopt for a bad secret.
+std::optional<std::uint32_t> totp_code(std::string_view secret_base32, std::int64_t unix_time) {
+  auto secret = base32_decode(secret_base32);
+  if (!secret) return std::nullopt;
+  auto step = static_cast<std::uint64_t>(unix_time) / 30;
+  unsigned char counter[8];
+  for (int i = 7; i >= 0; --i, step >>= 8) counter[i] = static_cast<unsigned char>(step & 0xFF);
+  unsigned char mac[20];
+  mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA1), bytes_of(*secret), secret->size(), counter,
+                  sizeof counter, mac);
+  unsigned offset = mac[19] & 0x0F;
+  std::uint32_t value = (std::uint32_t{mac[offset] & 0x7Fu} << 24) | (std::uint32_t{mac[offset + 1]} << 16) |
+                        (std::uint32_t{mac[offset + 2]} << 8) | mac[offset + 3];
+  return value % 1000000;
+}
+
+// crypto.totp(secret, time = now) -> the current 6-digit code; a secret that is not base32 is an error.
+int crypto_totp(lua_State* L) {
+  auto secret = check_view(L, 1);
+  std::int64_t now = lua_isinteger(L, 2) ? lua_tointeger(L, 2) : static_cast<std::int64_t>(std::time(nullptr));
+  auto code = totp_code(secret, now);
+  if (!code) return luaL_error(L, "invalid base32 secret");
+  lua_pushinteger(L, *code);
   return 1;
 }
 
@@ -424,6 +462,19 @@ int crypto_cipher_list(lua_State* L) {
   return 1;
 }
 
+// crypto.cipher_suites() -> the TLS cipher suites mbedTLS offers (socket TLS uses the same library).
+int crypto_cipher_suites(lua_State* L) {
+  lua_newtable(L);
+  lua_Integer index = 1;
+  for (const int* suite = mbedtls_ssl_list_ciphersuites(); *suite != 0; ++suite) {
+    const mbedtls_ssl_ciphersuite_t* info = mbedtls_ssl_ciphersuite_from_id(*suite);
+    if (info == nullptr) continue;
+    lua_pushstring(L, info->name);
+    lua_rawseti(L, -2, index++);
+  }
+  return 1;
+}
+
 }  // namespace
 
 void open_crypto(lua_State* L) {
@@ -440,6 +491,7 @@ void open_crypto(lua_State* L) {
                              {"hash_init", guarded<crypto_hash_init>},
                              {"hash_update", guarded<crypto_hash_update>},
                              {"hash_finish", guarded<crypto_hash_finish>},
+                             {"crc7", guarded<crypto_crc7>},
                              {"crc8", guarded<crypto_crc8>},
                              {"crc16", guarded<crypto_crc16>},
                              {"crc16_modbus", guarded<crypto_crc16_modbus>},
@@ -450,6 +502,8 @@ void open_crypto(lua_State* L) {
                              {"cipher_encrypt", guarded<crypto_cipher_encrypt>},
                              {"cipher_decrypt", guarded<crypto_cipher_decrypt>},
                              {"cipher_list", guarded<crypto_cipher_list>},
+                             {"cipher_suites", guarded<crypto_cipher_suites>},
+                             {"totp", guarded<crypto_totp>},
                              {nullptr, nullptr}};
   luaL_newlib(L, crypto);
   // base64_encode/base64_decode are string.toBase64/fromBase64 (open_string_extras runs first).

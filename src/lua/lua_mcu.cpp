@@ -115,13 +115,24 @@ int mcu_unique_id(lua_State* L) {
   return 1;
 }
 
+// mcu.hardfault(mode): what the chip does after a crash; a PC process has nothing to set.
+int mcu_hardfault(lua_State* L) {
+  luaL_optinteger(L, 1, 0);
+  return 0;
+}
+
 }  // namespace
 
 void open_mcu(lua_State* L) {
-  const luaL_Reg mcu[] = {{"ticks", guarded<mcu_ticks>},         {"hz", guarded<mcu_hz>},
-                          {"tick64", guarded<mcu_tick64>},       {"dtick64", guarded<mcu_dtick64>},
-                          {"ticks2", guarded<mcu_ticks2>},       {"x32", guarded<mcu_x32>},
-                          {"unique_id", guarded<mcu_unique_id>}, {nullptr, nullptr}};
+  const luaL_Reg mcu[] = {{"ticks", guarded<mcu_ticks>},
+                          {"hz", guarded<mcu_hz>},
+                          {"tick64", guarded<mcu_tick64>},
+                          {"dtick64", guarded<mcu_dtick64>},
+                          {"ticks2", guarded<mcu_ticks2>},
+                          {"x32", guarded<mcu_x32>},
+                          {"unique_id", guarded<mcu_unique_id>},
+                          {"hardfault", guarded<mcu_hardfault>},
+                          {nullptr, nullptr}};
   luaL_newlib(L, mcu);
   lua_setglobal(L, "mcu");
 }

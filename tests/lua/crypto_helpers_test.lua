@@ -37,6 +37,9 @@ check.eq(crypto.crc32("56789", partial, 0x04C11DB7, 0xFFFFFFFF), 0xCBF43926, "cr
 check.eq(crypto.crc8(digits), 0xF4, "crc8 default (poly 0x07)")
 check.eq(crypto.crc8(digits, 0x31, 0, true), 0xA1, "crc8 reflected 0x31 (CRC-8/MAXIM)")
 check.eq(crypto.crc8(digits, 0x31, 0xFF, false), 0xF7, "crc8 with a start value")
+check.eq(crypto.crc7(digits, 0x09), 0x75, "crc7 with poly 0x09 (CRC-7/MMC check value)")
+check.eq(crypto.crc7(digits), 0x1F, "crc7 default poly 0xE5 (its low 7 bits)")
+check.eq(crypto.crc7(digits, 0x31, 0xFF), 0x60, "crc7 with a start value")
 check.eq(crypto.checksum("OK"), 0x04, "checksum xor")
 check.eq(crypto.checksum("OK", 1), 0x9A, "checksum sum")
 
@@ -77,6 +80,15 @@ check.raises("#2", "hash_update of nil data", crypto.hash_update, crypto.hash_in
 for _ = 1, 200 do crypto.hash_update(crypto.hash_init("SHA512", "k"), "abandoned") end
 collectgarbage()
 check.truthy(true, "abandoned streams are collected (ASan reports a leak otherwise)")
+
+-- totp: RFC 6238's SHA-1 vectors (secret "12345678901234567890", codes cut to 6 digits)
+local secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+check.eq(crypto.totp(secret, 59), 287082, "totp at T=59")
+check.eq(crypto.totp(secret, 1111111109), 81804, "totp at T=1111111109")
+check.eq(crypto.totp(secret, 1234567890), 5924, "totp at T=1234567890")
+check.eq(math.type(crypto.totp(secret)), "integer", "totp of the current time")
+check.raises("invalid base32 secret", "totp with a secret that is not base32", crypto.totp, "!!")
+check.truthy(#crypto.cipher_suites() > 10 and crypto.cipher_suites()[1]:find("^TLS%-"), "cipher_suites names TLS suites")
 
 -- trng
 local r1, r2 = crypto.trng(16), crypto.trng(16)
@@ -164,4 +176,4 @@ for _, case in ipairs({ { "AES-256-CBC", "aes-256-cbc", 32, 100 }, { "AES-128-CT
 end
 os.remove(plainPath)
 
-check.done(123)
+check.done(132)

@@ -58,4 +58,7 @@ f:close()
 check.eq(run(os.getenv("LUATNET_BIN") .. " " .. script), id:toHex(), "unique_id is the same in another run")
 os.remove(script)
 
-check.done(26)
+check.eq(select("#", mcu.hardfault(0)), 0, "hardfault is accepted and does nothing")
+check.raises("#1", "hardfault mode must be an integer", mcu.hardfault, "x")
+
+check.done(28)

@@ -32,6 +32,11 @@ TEST(Checksums, Crc32ChainsAcrossChunks) {
   EXPECT_EQ(crc32_update(as_bytes(kCheck), 0xFFFFFFFF, 0x1EDC6F41) ^ 0xFFFFFFFF, 0xE3069283u);
 }
 
+TEST(Checksums, Crc7) {
+  EXPECT_EQ(crc7(as_bytes(kCheck), 0x09, 0), 0x75);  // CRC-7/MMC
+  EXPECT_EQ(crc7(as_bytes(kCheck), 0x00, 0), 0x75);  // poly 0 means 0x09
+}
+
 TEST(Checksums, Crc8BothDirections) {
   EXPECT_EQ(crc8(as_bytes(kCheck), 0x00, 0x07, false), 0xF4);
   EXPECT_EQ(crc8(as_bytes(kCheck), 0x00, 0x31, true), 0xA1);
