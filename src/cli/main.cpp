@@ -8,6 +8,8 @@
 
 #include "adapter/adapter_registry.hpp"
 #include "common/logger.hpp"
+#include "fs/device_fs.hpp"
+#include "fs/kv_store.hpp"
 #include "loop/event_loop.hpp"
 #include "lua/lua_host.hpp"
 #include "lua/modules.hpp"
@@ -27,8 +29,11 @@ int main(int argc, char** argv) {
   std::string log_file;
   bool exit_on_error = false;
   std::string adapters_file;
+  std::string fs_folder;
   app.add_option("script", script, "main.lua, or a folder that holds one")->required();
-  app.add_option("paths", search_paths, "more Lua files or folders to put on the require path");
+  app.add_option("paths", search_paths,
+                 "more files or folders: folders (with every folder below) go on the require path, and every "
+                 "file given or found goes into /luadb/");
   app.add_option("--timeout", timeout_seconds, "stop after this many seconds (exit code 124)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--log", log_file, "write log lines to this file instead of stderr");
@@ -38,6 +43,9 @@ int main(int argc, char** argv) {
                  "JSON file mapping adapters (ETH0, LWIP_GP, ...) to host interfaces; default: ETH0 on the host's "
                  "routing")
       ->check(CLI::ExistingFile);
+  app.add_option("--fs", fs_folder,
+                 "host folder holding the device's file system (/data.txt is DIR/data.txt; fskv is kept there "
+                 "too); default: .luatnet-fs in the project's folder");
   try {
     app.parse(args);
   } catch (const CLI::ParseError& error) {
@@ -57,6 +65,19 @@ int main(int argc, char** argv) {
     std::cerr << "luatnet: cannot open log file " << log_file << "\n";
     return 2;
   }
+
+  namespace device = luatnet::fs;
+  auto layout = device::scan_project(script, search_paths);
+  for (const auto& warning : layout.warnings)
+    luatnet::Logger::instance().log(luatnet::LogLevel::Warn, "luadb", warning);
+  // The default sits beside the project, never in the working directory: the project is what the device holds.
+  fs::path data_root = fs_folder.empty() ? fs::absolute(script).parent_path() / ".luatnet-fs" : fs::path(fs_folder);
+  if (fs::exists(data_root) && !fs::is_directory(data_root)) {
+    std::cerr << "luatnet: --fs " << data_root.string() << " is not a folder\n";
+    return 2;
+  }
+  device::DeviceFs device_fs(data_root, layout.luadb);
+  device::KvStore kv_store(device_fs.data_root() / "fskv.bin");
 
   luatnet::lua::HostOptions options;
   options.exit_on_task_error = exit_on_error;
@@ -83,9 +104,11 @@ int main(int argc, char** argv) {
   luatnet::lua::LuaHost host(loop, options);
   luatnet::lua::open_socket(host, sockets);
   luatnet::lua::open_netsim(host, adapters);
+  luatnet::lua::open_files(host.state(), device_fs);
+  luatnet::lua::open_fskv(host.state(), kv_store);
   adapters.start();
   try {
-    return host.run(script, search_paths);
+    return host.run(script, layout.require_folders);
   } catch (const std::exception& error) {
     // Errors outside any script (the loop, the OS) end the run with a message rather than an abort.
     std::cerr << "luatnet: " << error.what() << "\n";

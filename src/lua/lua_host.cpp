@@ -49,7 +49,6 @@ void LuaHost::open_modules() {
   open_bit(L_);
   open_pack(L_);
   open_miniz(L_);
-  open_io_extras(L_);
   open_embedded(L_);
 }
 
@@ -77,11 +76,11 @@ void LuaHost::register_loaded_modules() {
   lua_settop(L_, loaded - 2);
 }
 
-void LuaHost::set_search_path(const std::vector<std::string>& folders) {
+void LuaHost::set_search_path(const std::vector<std::filesystem::path>& folders) {
   std::string path;
   for (const auto& folder : folders) {
-    path += folder + "/?.lua;";
-    path += folder + "/?/init.lua;";
+    path += folder.string() + "/?.lua;";
+    path += folder.string() + "/?/init.lua;";
   }
   lua_getglobal(L_, "package");
   lua_getfield(L_, -1, "path");
@@ -135,20 +134,8 @@ bool LuaHost::protected_call(lua_State* L, int nargs) {
   return ok;
 }
 
-int LuaHost::run(const std::string& main_script, const std::vector<std::string>& search_paths) {
-  namespace fs = std::filesystem;
-  std::vector<std::string> folders;
-  auto add_folder = [&folders](const fs::path& folder) {
-    auto text = (folder.empty() ? fs::path(".") : folder).string();
-    if (std::find(folders.begin(), folders.end(), text) == folders.end()) {
-      folders.push_back(text);
-    }
-  };
-  add_folder(fs::path(main_script).parent_path());
-  for (const auto& extra : search_paths) {
-    add_folder(fs::is_directory(extra) ? fs::path(extra) : fs::path(extra).parent_path());
-  }
-  set_search_path(folders);
+int LuaHost::run(const std::string& main_script, const std::vector<std::filesystem::path>& require_folders) {
+  set_search_path(require_folders);
   register_loaded_modules();
 
   lua_pushcfunction(L_, traceback_handler);

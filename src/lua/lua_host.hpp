@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <filesystem>
 #include <functional>
 #include <lua.hpp>
 #include <optional>
@@ -26,9 +27,8 @@ class LuaHost {
   LuaHost(const LuaHost&) = delete;
   LuaHost& operator=(const LuaHost&) = delete;
 
-  // Runs `main_script` with `search_paths` (files' folders or folders) on the require path.
-  // Returns the process exit code.
-  int run(const std::string& main_script, const std::vector<std::string>& search_paths);
+  // Runs `main_script` with `require_folders` on the require path. Returns the process exit code.
+  int run(const std::string& main_script, const std::vector<std::filesystem::path>& require_folders);
 
   static LuaHost& from(lua_State* L);
   lua_State* state() { return L_; }
@@ -60,7 +60,7 @@ class LuaHost {
 
  private:
   void open_modules();
-  void set_search_path(const std::vector<std::string>& folders);
+  void set_search_path(const std::vector<std::filesystem::path>& folders);
   void register_loaded_modules();
 
   loop::EventLoop& loop_;

@@ -12,6 +12,10 @@ class SocketRegistry;
 namespace luatnet::adapter {
 class AdapterRegistry;
 }
+namespace luatnet::fs {
+class DeviceFs;
+class KvStore;
+}  // namespace luatnet::fs
 
 namespace luatnet::lua {
 
@@ -27,8 +31,10 @@ void open_bit(lua_State* L);
 void open_pack(lua_State* L);
 void open_mcu(lua_State* L);
 void open_miniz(lua_State* L);
-void open_io_extras(lua_State* L);  // io.readFile, io.writeFile, io.exists, io.fileSize
-void open_embedded(lua_State* L);   // sys, sysplus (package.preload) and the luatnet.host helpers
+void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the luatnet.host helpers
+// io, os and loadfile/dofile on device paths, the LuatOS file helpers, and `fs` (after open_embedded).
+void open_files(lua_State* L, fs::DeviceFs& device_fs);
+void open_fskv(lua_State* L, fs::KvStore& store);
 // socket, plus delivery of socket events and IP_READY / IP_LOSE to scripts.
 void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 // netsim: host-only control of simulated links (not on the device).
