@@ -166,7 +166,7 @@ run_tls() {
   echo "openssl s_time (new handshakes, ${seconds}s):"
   timeout $((seconds + 10)) openssl s_time -connect 127.0.0.1:$port -new -time "$seconds" 2>/dev/null |
     grep -E "real seconds" | head -1
-  TLS_PORT=$port TLS_CA=$dir/cert.pem TLS_SECONDS=$seconds "$bin" bench/servers/luatnet_tls_client.lua 2>&1 | grep RESULT
+  TLS_PORT=$port TLS_SECONDS=$seconds "$bin" bench/servers/luatnet_tls_client.lua "$dir/cert.pem" 2>&1 | grep RESULT
   local bulk=$((16 * 1024 * 1024))
   local t0 t1
   t0=$(date +%s.%N)

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The runner's contract: exit codes, --timeout, idle exit, task errors, folders and the require path.
+# The runner's contract: exit codes, --timeout, idle exit, task errors, folders and the require path, the
+# device file system (/luadb/ from folder arguments, the --fs folder, fskv across runs and a damaged store).
 # Usage: runner_test.sh path/to/luatnet
 set -u
 bin=$1
@@ -60,6 +61,44 @@ printf 'local helper = require "helper"\nlog.info("app", helper.name, PROJECT)\n
 printf 'PROJECT = "demo"\nreturn { name = "from-lib" }\n' >"$work/lib/helper.lua"
 expect "folder run with a library folder" 0 "from-lib	demo" -- "$bin" run "$work/app" "$work/lib"
 expect "missing script" 2 "no script" -- "$bin" "$work/none.lua"
+
+# Folder arguments are searched through: require and /luadb/ find files in subfolders.
+mkdir -p "$work/proj/tcp/deep" "$work/proj/certs" "$work/elsewhere"
+cat >"$work/proj/main.lua" <<'LUA'
+local helper = require "helper"
+print("require", helper.name)
+print("luadb", io.readFile("/luadb/ca.pem"))
+print("dup", io.readFile("/luadb/dup.txt"))
+print("hidden", io.exists("/luadb/out.txt"))
+fskv.init()
+local runs = (fskv.get("runs") or 0) + 1
+print("runs", fskv.set("runs", runs), runs)
+io.writeFile("/out.txt", "written")
+LUA
+printf 'return { name = "deep" }\n' >"$work/proj/tcp/deep/helper.lua"
+printf 'CA' >"$work/proj/certs/ca.pem"
+printf 'top' >"$work/proj/dup.txt"
+printf 'nested' >"$work/proj/tcp/dup.txt"
+expect "require finds a module in a subfolder" 0 "require	deep" -- "$bin" "$work/proj"
+expect "/luadb/ holds a file from a subfolder" 0 "luadb	CA" -- "$bin" "$work/proj"
+expect "the shallower of two same-named files wins" 0 "dup	top" -- "$bin" "$work/proj"
+expect "the other one is named in a warning" 0 "tcp/dup.txt has the same name" -- "$bin" "$work/proj"
+expect "the fs folder is not part of /luadb/" 0 "hidden	false" -- "$bin" "$work/proj"
+expect "fskv keeps values across runs" 0 "runs	true	6" -- "$bin" "$work/proj"
+if [[ -f "$work/proj/.luatnet-fs/out.txt" ]]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAILED: the default fs folder is .luatnet-fs beside the project"; fi
+(cd "$work/elsewhere" && "$bin" "$work/proj" >/dev/null 2>&1)
+if [[ ! -e "$work/elsewhere/.luatnet-fs" ]]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAILED: nothing is written into the working directory"; fi
+expect "--fs picks another folder (a fresh store)" 0 "runs	true	1" -- "$bin" --fs "$work/other_fs" "$work/proj"
+if [[ -f "$work/other_fs/out.txt" ]]; then passed=$((passed + 1)); else
+  failed=$((failed + 1)); echo "FAILED: /out.txt lands in the --fs folder"; fi
+head -c 30 "$work/proj/.luatnet-fs/fskv.bin" >"$work/other_fs/fskv.bin"
+expect "a truncated store starts empty" 0 "runs	true	1" -- "$bin" --fs "$work/other_fs" "$work/proj"
+head -c 5000 /dev/urandom >"$work/other_fs/fskv.bin"
+expect "a garbage store starts empty with a warning" 0 "damaged" -- "$bin" --fs "$work/other_fs" "$work/proj"
+expect "and is usable again" 0 "runs	true	2" -- "$bin" --fs "$work/other_fs" "$work/proj"
+expect "--fs must be a folder" 2 "not a folder" -- "$bin" --fs "$work/proj/main.lua" "$work/proj"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

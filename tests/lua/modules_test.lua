@@ -1,5 +1,6 @@
 -- json, crypto, string helpers, rtos/mcu and the log line format as scripts see them.
 local check = require "check"
+local host = require "luatnet.host"
 
 -- json
 local encoded = json.encode({ 1, 2, "three", true })
@@ -38,8 +39,8 @@ check.eq(parts[3], "c", "split piece")
 check.eq(#string.split("a,b,,c", ",", true), 4, "split keeps empty parts when asked")
 check.eq(("x-y"):split("-")[2], "y", "split as a string method")
 
--- io helpers from LuatOS
-local file = os.tmpname()
+-- io helpers from LuatOS (on a device path: the test's own --fs folder)
+local file = "/modules_test.bin"
 check.eq(io.writeFile(file, "abc\0def"), true, "io.writeFile")
 check.eq(io.readFile(file), "abc\0def", "io.readFile keeps binary data")
 check.eq(io.exists(file), true, "io.exists")
@@ -59,9 +60,9 @@ check.truthy(total > 0 and used > 0, "meminfo reports the Lua heap")
 local bin = os.getenv("LUATNET_BIN")
 check.truthy(bin ~= nil, "LUATNET_BIN is set by the test runner")
 local dir = os.tmpname()
-os.remove(dir)
+host.remove(dir)
 local script, logfile = dir .. ".lua", dir .. ".log"
-local f = io.open(script, "w")
+local f = host.open(script, "w")
 f:write([[
 log.info("tag", "a", 1, nil)
 log.debug("dbg", "shown")
@@ -77,13 +78,13 @@ f:close()
 local rc = os.execute(bin .. " --log " .. logfile .. " " .. script)
 check.truthy(rc, "child run succeeded")
 local lines = {}
-for line in io.lines(logfile) do lines[#lines + 1] = line end
+for line in host.lines(logfile) do lines[#lines + 1] = line end
 check.eq(lines[1], "I/user.tag\ta\t1\tnil", "level letter, user.tag, tab-joined values")
 check.eq(lines[2], "D/user.dbg\tshown", "debug shown at the default level")
 check.eq(lines[3], "W/user.w\tkept", "setLevel hides lower levels")
 check.eq(lines[4], script:match("[^/]+$") .. ":7" and ("E/" .. script:match("[^/]+$") .. ":7\te\tx"),
     "style 1 puts the position first")
 check.eq(#lines, 4, "SILENT stops logging")
-os.remove(script)
-os.remove(logfile)
+host.remove(script)
+host.remove(logfile)
 check.done(43)

@@ -102,20 +102,19 @@ sysplus.taskInitEx(function()
     -- an adapter without multi-client support (the w5500 profile): listen(ctrl, N>0) is false, false
     local config = os.tmpname()
     local script = os.tmpname() .. ".lua"
-    io.open(config, "w"):write('{"adapters":[{"index":"ETH0","interface":"host","profile":"w5500"}]}'):close()
-    io.open(script, "w"):write([[
+    peers.writeFile(config, '{"adapters":[{"index":"ETH0","interface":"host","profile":"w5500"}]}')
+    peers.writeFile(script, [[
         local c = socket.create(socket.ETH0)
         socket.config(c, 0)
         print("listen", socket.listen(c, 2))
         local all = {}
         for i = 1, 9 do all[i] = socket.create(socket.ETH0) end
         print("ninth", all[7] ~= nil, all[8] == nil)
-    ]]):close()
+    ]])
     local out = peers.shell(os.getenv("LUATNET_BIN") .. " --adapters " .. config .. " " .. script .. " 2>&1")
     check.truthy(out:find("listen\tfalse\tfalse", 1, true), "w5500 profile refuses multi-client listen")
     check.truthy(out:find("ninth\ttrue\ttrue", 1, true), "w5500 profile has eight sockets")
-    os.remove(config)
-    os.remove(script)
+    peers.shell("rm -f " .. config .. " " .. script)
     check.done(37)
 end, "multi")
 

@@ -7,7 +7,7 @@ local peers = require "peers"
 
 local dir = peers.shell("mktemp -d"):gsub("%s+$", "")
 local function path(name) return dir .. "/" .. name end
-local function read(name) return io.readFile(path(name)) end
+local function read(name) return peers.readFile(path(name)) end
 
 local function openssl(args)
     assert(os.execute("cd " .. dir .. " && openssl " .. args .. " >/dev/null 2>&1"), "openssl " .. args)
@@ -16,8 +16,8 @@ end
 openssl([[req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=luatnet CA"]])
 openssl([[req -x509 -newkey rsa:2048 -nodes -keyout other_ca.key -out other_ca.pem -days 2 -subj "/CN=other CA"]])
 openssl([[req -x509 -newkey rsa:2048 -nodes -keyout client_ca.key -out client_ca.pem -days 2 -subj "/CN=client CA"]])
-assert(io.open(path("san.cnf"), "w"):write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")):close()
-assert(io.open(path("other.cnf"), "w"):write("subjectAltName=DNS:otherhost\n")):close()
+peers.writeFile(path("san.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+peers.writeFile(path("other.cnf"), "subjectAltName=DNS:otherhost\n")
 openssl([[req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"]])
 openssl([[x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.cnf]])
 openssl([[x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out expired.pem -days -1 -extfile san.cnf]])

@@ -1,5 +1,7 @@
 -- peers: real network peers for the socket tests (socat and ncat processes on loopback), started with a
--- time limit so that none outlives its test.
+-- time limit so that none outlives its test. Peer output lives in host files (/tmp), which scripts' io.open
+-- does not reach (it opens device paths), so this host-side code uses luatnet.host's unmapped functions.
+local host = require "luatnet.host"
 local peers = {}
 
 local function shell(command)
@@ -14,7 +16,7 @@ local function quote(text)
 end
 
 local function readAll(name)
-    local file = io.open(name)
+    local file = host.open(name)
     if not file then return "" end
     local text = file:read("*a")
     file:close()
@@ -46,7 +48,7 @@ function peers.await(job, ms, text)
     end
     peers.kill(job.pid)
     local output = readAll(job.out)
-    os.remove(job.out)
+    host.remove(job.out)
     return output
 end
 
@@ -91,9 +93,18 @@ end
 
 -- Open descriptors of this process.
 function peers.fdCount()
-    local stat = io.open("/proc/self/stat"):read("*l")
+    local stat = host.open("/proc/self/stat"):read("*l")
     local pid = stat:match("^(%d+)")
     return tonumber(shell("ls /proc/" .. pid .. "/fd | wc -l"))
+end
+
+-- Host files, for test set-up and output (the script's own io functions take device paths).
+peers.readFile = readAll
+
+function peers.writeFile(name, text)
+    local file = assert(host.open(name, "w"))
+    file:write(text)
+    file:close()
 end
 
 peers.shell = shell
