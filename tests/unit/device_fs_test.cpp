@@ -1,0 +1,110 @@
+#include "fs/device_fs.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+
+namespace luatnet::fs {
+namespace {
+
+// A fresh temporary folder per test, removed afterwards.
+class DeviceFsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char name[] = "/tmp/luatnet-device-fs-XXXXXX";
+    ASSERT_NE(::mkdtemp(name), nullptr);
+    base_ = name;
+    stdfs::create_directories(base_ / "project" / "tcp" / "deep");
+    stdfs::create_directories(base_ / "project" / ".hidden");
+    write(base_ / "project" / "main.lua", "main");
+    write(base_ / "project" / "config.json", "top");
+    write(base_ / "project" / "tcp" / "config.json", "nested");
+    write(base_ / "project" / "tcp" / "deep" / "ca.pem", "CA");
+    write(base_ / "project" / ".hidden" / "secret.txt", "no");
+  }
+  void TearDown() override { stdfs::remove_all(base_); }
+
+  static void write(const stdfs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+  stdfs::path base_;
+};
+
+TEST_F(DeviceFsTest, FolderArgumentsAreSearchedThroughShallowestFirst) {
+  auto project = base_ / "project";
+  auto layout = scan_project(project / "main.lua", {project.string()});
+  ASSERT_EQ(layout.require_folders.size(), 3U);
+  EXPECT_EQ(layout.require_folders[0], project);
+  EXPECT_EQ(layout.require_folders[1], project / "tcp");
+  EXPECT_EQ(layout.require_folders[2], project / "tcp" / "deep");
+  EXPECT_EQ(layout.luadb.at("ca.pem"), project / "tcp" / "deep" / "ca.pem");
+  EXPECT_EQ(layout.luadb.at("config.json"), project / "config.json");
+  EXPECT_EQ(layout.luadb.count("secret.txt"), 0U);
+  ASSERT_EQ(layout.warnings.size(), 1U);
+  EXPECT_NE(layout.warnings[0].find("tcp/config.json"), std::string::npos);
+}
+
+TEST_F(DeviceFsTest, PathsAreNormalisedAndEscapesRefused) {
+  DeviceFs device(base_ / "data", {});
+  auto opened = device.open("/a/../data.txt", "w");
+  ASSERT_NE(opened.file, nullptr);
+  std::fclose(opened.file);
+  EXPECT_TRUE(stdfs::exists(base_ / "data" / "data.txt"));
+  EXPECT_TRUE(device.file_exists("data.txt"));
+  EXPECT_TRUE(device.file_exists("//./data.txt"));
+  EXPECT_THROW(device.file_exists("/../data/data.txt"), PathRefused);
+  EXPECT_THROW(device.open("../x", "w"), PathRefused);
+  EXPECT_THROW(device.make_dir("/luadb/../../x"), PathRefused);
+  EXPECT_FALSE(stdfs::exists(base_ / "x"));
+}
+
+TEST_F(DeviceFsTest, SymlinksOutOfTheFolderAreRefused) {
+  DeviceFs device(base_ / "data", {});
+  ASSERT_TRUE(device.ensure_data_root());
+  write(base_ / "outside.txt", "secret");
+  write(base_ / "data" / "inside.txt", "mine");
+  stdfs::create_symlink(base_ / "outside.txt", base_ / "data" / "out_link");
+  stdfs::create_directory_symlink(base_, base_ / "data" / "dir_link");
+  stdfs::create_symlink("inside.txt", base_ / "data" / "in_link");
+  EXPECT_THROW(device.open("/out_link", "r"), PathRefused);
+  EXPECT_THROW(device.remove("/dir_link/outside.txt"), PathRefused);
+  EXPECT_TRUE(device.file_exists("/in_link"));
+}
+
+TEST_F(DeviceFsTest, LuadbIsReadOnly) {
+  auto file = base_ / "project" / "config.json";
+  DeviceFs device(base_ / "data", {{"config.json", file}});
+  EXPECT_EQ(device.open("/luadb/config.json", "w").error, EROFS);
+  EXPECT_EQ(device.open("/luadb/config.json", "a+").error, EROFS);
+  EXPECT_EQ(device.open("/luadb/missing", "r").error, ENOENT);
+  EXPECT_EQ(device.remove("/luadb/config.json"), EROFS);
+  EXPECT_EQ(device.rename("/luadb/config.json", "/x"), EROFS);
+  EXPECT_FALSE(device.make_dir("/luadb/d"));
+  auto opened = device.open("/luadb/config.json", "r+");
+  ASSERT_NE(opened.file, nullptr);
+  EXPECT_EQ(std::fputs("x", opened.file) == EOF || std::fflush(opened.file) == EOF, true);
+  std::fclose(opened.file);
+  std::ifstream in(file);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "top");
+  auto entries = device.list_dir("/luadb/", 0, 10);
+  ASSERT_EQ(entries.size(), 1U);
+  EXPECT_EQ(entries[0].size, 3U);
+}
+
+TEST_F(DeviceFsTest, FoldersAsLittlefs) {
+  DeviceFs device(base_ / "data", {});
+  EXPECT_TRUE(device.dir_exists("/"));
+  EXPECT_TRUE(device.list_dir("/", 0, 10).empty());
+  EXPECT_FALSE(stdfs::exists(base_ / "data"));  // nothing written yet, nothing made
+  EXPECT_TRUE(device.make_dir("/a/b/"));
+  EXPECT_TRUE(device.make_dir("/a/b"));
+  EXPECT_FALSE(device.remove_dir("/a"));
+  EXPECT_TRUE(device.remove_dir("/a/b"));
+  EXPECT_FALSE(device.remove_dir("/"));
+  EXPECT_EQ(device.remove("/"), EBUSY);
+  EXPECT_TRUE(stdfs::exists(base_ / "data"));
+}
+
+}  // namespace
+}  // namespace luatnet::fs
