@@ -67,15 +67,15 @@ int main(int argc, char** argv) {
   }
 
   namespace device = luatnet::fs;
-  auto layout = device::scan_project(script, search_paths);
-  for (const auto& warning : layout.warnings)
-    luatnet::Logger::instance().log(luatnet::LogLevel::Warn, "luadb", warning);
   // The default sits beside the project, never in the working directory: the project is what the device holds.
   fs::path data_root = fs_folder.empty() ? fs::absolute(script).parent_path() / ".luatnet-fs" : fs::path(fs_folder);
   if (fs::exists(data_root) && !fs::is_directory(data_root)) {
     std::cerr << "luatnet: --fs " << data_root.string() << " is not a folder\n";
     return 2;
   }
+  auto layout = device::scan_project(script, search_paths, data_root);
+  for (const auto& warning : layout.warnings)
+    luatnet::Logger::instance().log(luatnet::LogLevel::Warn, "luadb", warning);
   device::DeviceFs device_fs(data_root, layout.luadb);
   device::KvStore kv_store(device_fs.data_root() / "fskv.bin");
 

@@ -38,8 +38,15 @@ std::uint64_t blocks(std::uint64_t bytes, std::uint64_t block_size) { return (by
 
 }  // namespace
 
-ProjectLayout scan_project(const stdfs::path& main_script, const std::vector<std::string>& arguments) {
+ProjectLayout scan_project(const stdfs::path& main_script, const std::vector<std::string>& arguments,
+                           const stdfs::path& data_root) {
   ProjectLayout layout;
+  std::error_code ignored;
+  auto real_data_root = stdfs::weakly_canonical(data_root, ignored);
+  auto left_out = [&real_data_root](const stdfs::path& path) {
+    std::error_code error;
+    return is_hidden(path) || stdfs::weakly_canonical(path, error) == real_data_root;
+  };
   auto add_folder = [&layout](const stdfs::path& folder) {
     auto normal = (folder.empty() ? stdfs::path(".") : folder).lexically_normal();
     if (std::find(layout.require_folders.begin(), layout.require_folders.end(), normal) ==
@@ -69,7 +76,7 @@ ProjectLayout scan_project(const stdfs::path& main_script, const std::vector<std
     std::error_code error;
     for (auto it = stdfs::recursive_directory_iterator(root, stdfs::directory_options::skip_permission_denied, error);
          !error && it != stdfs::recursive_directory_iterator(); it.increment(error)) {
-      if (is_hidden(it->path())) {
+      if (left_out(it->path())) {
         if (it->is_directory()) it.disable_recursion_pending();
       } else if (it->is_directory()) {
         folders.push_back(it->path());

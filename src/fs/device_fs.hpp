@@ -35,9 +35,11 @@ struct ProjectLayout {
 
 // The main script's folder goes on the require path. Each file argument goes into /luadb/ and its folder
 // on the require path; each folder argument, with every folder below it (hidden ones, such as the default
-// .luatnet-fs, excepted), goes on the require path and all their files into /luadb/. Two files with the
-// same base name: the first one wins (command-line order, then shallower before deeper, then by path).
-ProjectLayout scan_project(const stdfs::path& main_script, const std::vector<std::string>& arguments);
+// .luatnet-fs, and the data folder wherever it is, excepted), goes on the require path and all their files
+// into /luadb/. Two files with the same base name: the first one wins (command-line order, then shallower
+// before deeper, then by path).
+ProjectLayout scan_project(const stdfs::path& main_script, const std::vector<std::string>& arguments,
+                           const stdfs::path& data_root);
 
 struct DirEntry {
   std::string name;
