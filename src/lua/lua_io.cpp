@@ -3,6 +3,7 @@
 // in the --fs folder); LuatOS adds io.readFile, writeFile, exists, fileSize/fsize, mkdir, rmdir, dexist,
 // lsdir, fsstat, file:fill, and `fs` as another name for `io`. The unmapped originals stay reachable for
 // host-side test code through the host-only module luatnet.host (open, lines, remove, rename, fs_root).
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>

@@ -1,21 +1,42 @@
-#include "fs/device_fs.hpp"
-
+// The file system layer: the device file system's mapping (DeviceFs, scan_project) and fskv's store.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <fstream>
+#include <string>
+
+#include "fs/device_fs.hpp"
+#include "fs/kv_store.hpp"
 
 namespace luatnet::fs {
 namespace {
 
 // A fresh temporary folder per test, removed afterwards.
-class DeviceFsTest : public ::testing::Test {
+class TemporaryFolder : public ::testing::Test {
  protected:
   void SetUp() override {
-    char name[] = "/tmp/luatnet-device-fs-XXXXXX";
+    char name[] = "/tmp/luatnet-fs-test-XXXXXX";
     ASSERT_NE(::mkdtemp(name), nullptr);
     base_ = name;
+  }
+  void TearDown() override { stdfs::remove_all(base_); }
+
+  static void write(const stdfs::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  }
+  static std::string read(const stdfs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), {}};
+  }
+
+  stdfs::path base_;
+};
+
+class DeviceFsTest : public TemporaryFolder {
+ protected:
+  void SetUp() override {
+    TemporaryFolder::SetUp();
     stdfs::create_directories(base_ / "project" / "tcp" / "deep");
     stdfs::create_directories(base_ / "project" / ".hidden");
     write(base_ / "project" / "main.lua", "main");
@@ -24,11 +45,15 @@ class DeviceFsTest : public ::testing::Test {
     write(base_ / "project" / "tcp" / "deep" / "ca.pem", "CA");
     write(base_ / "project" / ".hidden" / "secret.txt", "no");
   }
-  void TearDown() override { stdfs::remove_all(base_); }
+};
 
-  static void write(const stdfs::path& path, const std::string& text) { std::ofstream(path) << text; }
-
-  stdfs::path base_;
+class KvStoreTest : public TemporaryFolder {
+ protected:
+  void SetUp() override {
+    TemporaryFolder::SetUp();
+    file_ = base_ / "fs" / "fskv.bin";
+  }
+  stdfs::path file_;
 };
 
 TEST_F(DeviceFsTest, FolderArgumentsAreSearchedThroughShallowestFirst) {
@@ -88,8 +113,7 @@ TEST_F(DeviceFsTest, LuadbIsReadOnly) {
   ASSERT_NE(opened.file, nullptr);
   EXPECT_EQ(std::fputs("x", opened.file) == EOF || std::fflush(opened.file) == EOF, true);
   std::fclose(opened.file);
-  std::ifstream in(file);
-  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "top");
+  EXPECT_EQ(read(file), "top");
   auto entries = device.list_dir("/luadb/", 0, 10);
   ASSERT_EQ(entries.size(), 1U);
   EXPECT_EQ(entries[0].size, 3U);
@@ -107,6 +131,65 @@ TEST_F(DeviceFsTest, FoldersAsLittlefs) {
   EXPECT_FALSE(device.remove_dir("/"));
   EXPECT_EQ(device.remove("/"), EBUSY);
   EXPECT_TRUE(stdfs::exists(base_ / "data"));
+}
+
+TEST_F(KvStoreTest, ValuesSurviveANewStore) {
+  {
+    KvStore store(file_);
+    EXPECT_EQ(store.load(), KvStore::Loaded::Fresh);
+    EXPECT_TRUE(store.set("b", std::string("x\0y", 3)));
+    EXPECT_TRUE(store.set("a", "1"));
+    EXPECT_TRUE(store.remove("missing"));
+  }
+  KvStore again(file_);
+  EXPECT_EQ(again.load(), KvStore::Loaded::Restored);
+  EXPECT_EQ(again.get("b"), std::string("x\0y", 3));
+  EXPECT_EQ(again.key_at(0), "a");
+  EXPECT_EQ(again.key_at(1), "b");
+  EXPECT_EQ(again.key_at(2), std::nullopt);
+  EXPECT_EQ(again.status().count, 2U);
+}
+
+TEST_F(KvStoreTest, DamagedFilesStartEmpty) {
+  {
+    KvStore store(file_);
+    store.load();
+    store.set("key", "value");
+  }
+  auto good = read(file_);
+  for (std::size_t cut : {std::size_t{0}, std::size_t{5}, good.size() - 1}) {
+    write(file_, good.substr(0, cut));
+    KvStore store(file_);
+    EXPECT_EQ(store.load(), KvStore::Loaded::Corrupt) << "cut at " << cut;
+    EXPECT_EQ(store.status().count, 0U);
+    EXPECT_TRUE(store.set("again", "1"));  // and it can be written again
+  }
+  auto flipped = good;
+  flipped[flipped.size() / 2] ^= 0x40;
+  write(file_, flipped);
+  KvStore store(file_);
+  EXPECT_EQ(store.load(), KvStore::Loaded::Corrupt);
+  write(file_, good + "trailing");
+  KvStore longer(file_);
+  EXPECT_EQ(longer.load(), KvStore::Loaded::Corrupt);
+}
+
+TEST_F(KvStoreTest, LimitsOfTheFirmware) {
+  KvStore store(file_);
+  EXPECT_FALSE(store.set("early", "x"));  // not loaded yet
+  store.load();
+  EXPECT_FALSE(store.set("", "x"));
+  EXPECT_FALSE(store.set(std::string(64, 'k'), "x"));
+  EXPECT_TRUE(store.set(std::string(63, 'k'), "x"));
+  EXPECT_FALSE(store.set("a/b", "x"));
+  EXPECT_FALSE(store.set(std::string("a\0b", 3), "x"));
+  EXPECT_FALSE(store.set("big", std::string(4097, 'v')));
+  int stored = 0;
+  for (int i = 0; i < 20; ++i) stored += store.set("fill" + std::to_string(i), std::string(4096, 'v')) ? 1 : 0;
+  EXPECT_EQ(stored, 15);
+  EXPECT_LE(store.status().used, KvStore::kCapacity);
+  EXPECT_TRUE(store.clear());
+  EXPECT_EQ(store.status().count, 0U);
 }
 
 }  // namespace
