@@ -93,7 +93,11 @@ ProjectLayout scan_project(const stdfs::path& main_script, const std::vector<std
 }
 
 DeviceFs::DeviceFs(stdfs::path data_root, std::map<std::string, stdfs::path> luadb)
-    : data_root_(stdfs::absolute(data_root).lexically_normal()), luadb_(std::move(luadb)) {}
+    : data_root_(stdfs::absolute(data_root).lexically_normal()), luadb_(std::move(luadb)) {
+  std::error_code error;
+  real_data_root_ = stdfs::weakly_canonical(data_root_, error);
+  if (error) real_data_root_ = data_root_;
+}
 
 DeviceFs::Location DeviceFs::locate(std::string_view path) const {
   std::vector<std::string_view> parts;
@@ -125,11 +129,9 @@ DeviceFs::Location DeviceFs::locate(std::string_view path) const {
   where.host = data_root_;
   for (auto part : parts) where.host /= part;
   // Symlinks inside the data folder may point anywhere: follow them and refuse what ends up outside.
-  std::error_code root_error;
-  std::error_code host_error;
-  auto real_root = stdfs::weakly_canonical(data_root_, root_error);
-  auto real_host = stdfs::weakly_canonical(where.host, host_error);
-  if (root_error || host_error || (real_host != real_root && !within(real_host, real_root))) {
+  std::error_code error;
+  auto real_host = stdfs::weakly_canonical(where.host, error);
+  if (error || (real_host != real_data_root_ && !within(real_host, real_data_root_))) {
     throw PathRefused(std::string(path) + ": the path leads outside the device's file system (symlink)");
   }
   return where;

@@ -94,6 +94,7 @@ class DeviceFs {
   Location locate(std::string_view path) const;
 
   stdfs::path data_root_;
+  stdfs::path real_data_root_;  // symlinks resolved, for the check that a path stays inside
   std::map<std::string, stdfs::path> luadb_;
 };
 
