@@ -18,8 +18,7 @@ socket.release(ctrl)
 -- 2. A listener in a process that runs out of descriptors.
 local PORT = peers.freePort()
 local child = os.tmpname() .. ".lua"
-local script = io.open(child, "w")
-script:write(string.format([[
+peers.writeFile(child, string.format([[
 local PORT = %d
 local served = {}
 local server = socket.create(nil, function(srv, event, param)
@@ -57,17 +56,11 @@ sys.taskInit(function()
 end)
 sys.run()
 ]], PORT))
-script:close()
 
 sys.taskInit(function()
     local run = peers.run("ulimit -n 64; " .. os.getenv("LUATNET_BIN") .. " " .. child, 20)
     local outFile = run.out
-    local function output()
-        local f = io.open(outFile)
-        local text = f and f:read("*a") or ""
-        if f then f:close() end
-        return text
-    end
+    local function output() return peers.readFile(outFile) end
     local deadline = mcu.ticks() + 5000
     while not output():find("FULL", 1, true) and mcu.ticks() < deadline do sys.wait(50) end
     check.truthy(output():find("FULL", 1, true), "the child ran out of descriptors")
@@ -91,7 +84,7 @@ except OSError as e:
     local served = peers.await(peers.run(string.format(client, PORT), 10), 6000, "\n")
     check.truthy(served:find("GOT b'hi'", 1, true), "once descriptors are free the listener serves (" .. served .. ")")
     peers.await(run, 8000)
-    os.remove(child)
+    require("luatnet.host").remove(child)
     check.done(6)
 end)
 sys.run()
