@@ -117,13 +117,18 @@ int crypto_md(lua_State* L) {
   return 1;
 }
 
-// The seam for device paths: scripts name files as on the module (/luadb/..., /ram/...). Files are opened
-// as given here; a mapping of those prefixes onto host folders belongs in this one function.
-std::FILE* open_script_file(const char* path) { return std::fopen(path, "rb"); }
-
-struct FileCloser {
-  void operator()(std::FILE* file) const { std::fclose(file); }
-};
+// Opens `path` with the script's own io.open, so that device paths (/luadb/..., files in the --fs folder)
+// map as for every other file access. Leaves the file handle or nil on the stack.
+std::FILE* open_device_file(lua_State* L, std::string_view path) {
+  lua_getglobal(L, "io");
+  lua_getfield(L, -1, "open");
+  lua_remove(L, -2);
+  lua_pushlstring(L, path.data(), path.size());
+  lua_pushliteral(L, "rb");
+  lua_call(L, 2, 1);
+  auto* stream = static_cast<luaL_Stream*>(luaL_testudata(L, -1, LUA_FILEHANDLE));
+  return stream != nullptr && stream->closef != nullptr ? stream->f : nullptr;
+}
 
 // crypto.md_file(type, path, hmac) -> hex of the file's digest; nil for an unknown type or unreadable file.
 int crypto_md_file(lua_State* L) {
@@ -132,19 +137,27 @@ int crypto_md_file(lua_State* L) {
   auto key = optional_key(L, 3);
   const mbedtls_md_info_t* info = mbedtls_md_info_from_string(type);
   if (path.size() < 2 || info == nullptr) return 0;
-  std::unique_ptr<std::FILE, FileCloser> file(open_script_file(path.data()));
-  if (!file) {
-    log_warning(std::string("no such file ") + path.data());
+  std::FILE* file = open_device_file(L, path);  // before any C++ object: io.open may raise
+  int handle = lua_gettop(L);
+  if (file == nullptr) {
+    lua_pushfstring(L, "no such file %s", path.data());
+    log_warning(lua_tostring(L, -1));
     return 0;
   }
-  DigestContext digest;
-  if (!start_digest(digest.ctx, info, key)) return 0;
-  unsigned char chunk[4096];
-  size_t got = 0;
-  while ((got = std::fread(chunk, 1, sizeof chunk, file.get())) > 0)
-    update_digest(digest.ctx, !key.empty(), chunk, got);
-  if (std::ferror(file.get())) return 0;
-  return finish_digest(L, digest.ctx, !key.empty());
+  bool digested = false;
+  {
+    DigestContext digest;
+    if (start_digest(digest.ctx, info, key)) {
+      unsigned char chunk[4096];
+      size_t got = 0;
+      while ((got = std::fread(chunk, 1, sizeof chunk, file)) > 0) update_digest(digest.ctx, !key.empty(), chunk, got);
+      digested = std::ferror(file) == 0 && finish_digest(L, digest.ctx, !key.empty()) == 1;
+    }
+  }
+  lua_getfield(L, handle, "close");
+  lua_pushvalue(L, handle);
+  lua_call(L, 1, 0);
+  return digested ? 1 : 0;
 }
 
 // hash_init/hash_update/hash_finish: a digest stream in a userdata ("crypto" metatable). After finish the

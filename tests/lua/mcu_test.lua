@@ -52,11 +52,12 @@ local expected = run([[/usr/bin/python3 -c "import hmac,hashlib;m=open('/etc/mac
     [[print(hmac.new(b'luatnet mcu.unique_id',m.encode(),hashlib.sha256).hexdigest()[:32].upper())"]])
 check.eq(id:toHex(), expected, "unique_id is the keyed hash of the machine id")
 local script = os.tmpname()
-local f = io.open(script, "w")
+local host = require "luatnet.host"  -- a script for another luatnet: a host file
+local f = host.open(script, "w")
 f:write("print((mcu.unique_id():toHex()))\n")
 f:close()
 check.eq(run(os.getenv("LUATNET_BIN") .. " " .. script), id:toHex(), "unique_id is the same in another run")
-os.remove(script)
+host.remove(script)
 
 check.eq(select("#", mcu.hardfault(0)), 0, "hardfault is accepted and does nothing")
 check.raises("#1", "hardfault mode must be an integer", mcu.hardfault, "x")

@@ -9,9 +9,10 @@ local function python(code, inputPath)
     pipe:close()
     return out
 end
+local host = require "luatnet.host"  -- Python reads host files
 local function writeTemp(data)
     local path = os.tmpname()
-    local f = io.open(path, "wb")
+    local f = host.open(path, "wb")
     f:write(data)
     f:close()
     return path
@@ -20,7 +21,7 @@ end
 local function pythonInflate(data, wbits)
     local path = writeTemp(data)
     local out = python("import sys,zlib;print(zlib.decompress(open(sys.argv[1],'rb').read()," .. wbits .. ").hex())", path)
-    os.remove(path)
+    host.remove(path)
     return out:gsub("%s", ""):upper()
 end
 local function pythonDeflated(expression)
