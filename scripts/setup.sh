@@ -10,6 +10,7 @@ packages=(
   libcli11-dev         # CLI11: the command line
   nlohmann-json3-dev   # nlohmann::json: parsing for the json module
   zlib1g-dev           # zlib: deflate streams for the miniz module
+  libhttp-parser-dev   # http_parser: the http module's sans-I/O response parser
   libgtest-dev         # GoogleTest: C++ unit tests
   socat ncat openssl iproute2 python3  # real peers and helpers for the behaviour tests
 )

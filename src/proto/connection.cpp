@@ -18,6 +18,7 @@ std::shared_ptr<Connection> Connection::create(socket::SocketRegistry& sockets, 
   connection->ctrl_ = sockets.create(options.adapter_index, connection.get());
   if (connection->ctrl_ == nullptr) return nullptr;
   connection->ctrl_id_ = connection->ctrl_->id();
+  connection->prefer_ipv6_ = options.prefer_ipv6;
   connection->ctrl_->configure(socket::SocketOptions{.tcp = options.tcp,
                                                      .keep_alive = options.keep_alive,
                                                      .connect_timeout = options.connect_timeout,
@@ -28,7 +29,7 @@ std::shared_ptr<Connection> Connection::create(socket::SocketRegistry& sockets, 
 Connection::~Connection() { release_ctrl(); }
 
 bool Connection::open(const std::string& host, std::uint16_t port) {
-  return ctrl_ != nullptr && ctrl_->connect(host, std::nullopt, port, false) >= 0;
+  return ctrl_ != nullptr && ctrl_->connect(host, std::nullopt, port, prefer_ipv6_) >= 0;
 }
 
 bool Connection::online() const { return ctrl_ != nullptr && ctrl_->state() == socket::State::Online; }

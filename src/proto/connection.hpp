@@ -84,6 +84,7 @@ class Connection final : public std::enable_shared_from_this<Connection>, privat
   bool awaiting_ack_ = false;
   bool closing_ = false;
   bool finished_ = false;
+  bool prefer_ipv6_ = false;
   std::vector<std::uint8_t> receive_buffer_;
 };
 

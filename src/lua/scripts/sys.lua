@@ -377,6 +377,35 @@ function sys.taskCB(taskName, message)
     log.error(tostring(taskName), "no callback for this task")
 end
 
+------------------------------------------------------------------------ waitable results of C functions
+
+-- What asynchronous C functions return (http.request(...) and the like): obj.wait() inside a task gives
+-- the values the C side publishes later on the object's own topic; obj.cb(fn) hands them to fn in a new
+-- task. An object made with its values already known (a request refused at once) gives them at once.
+local waitableMt = {}
+waitableMt.__index = function(object, key)
+    local topic, ready = rawget(object, "w"), rawget(object, "r")
+    if key == "wait" then
+        return function()
+            if ready then return unpack(ready, 1, ready.n) end
+            return sys.waitUntilMsg(topic)
+        end
+    elseif key == "cb" then
+        return function(fn)
+            if type(fn) ~= "function" then return end
+            sys.taskInit(function()
+                if ready then return fn(unpack(ready, 1, ready.n)) end
+                fn(sys.waitUntilMsg(topic))
+            end)
+        end
+    end
+end
+
+_G.sys_cw = function(topic, ...)
+    local ready = select("#", ...) > 0 and pack(...) or nil
+    return setmetatable({ w = topic, r = ready }, waitableMt)
+end
+
 _G.sys_pub = sys.publish
 _G.sys_send = sys.sendMsg
 _G.sys_wait = sys.waitMsg
