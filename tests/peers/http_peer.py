@@ -89,6 +89,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif route == "/nocontent":
             self.send_response(204)
             self.end_headers()
+        elif route == "/drip":
+            # 60 pieces of 100 bytes, 50 ms apart: a body that takes 3 s.
+            self.raw(b"HTTP/1.1 200 OK\r\nContent-Length: 6000\r\n\r\n")
+            for _ in range(60):
+                self.raw(b"d" * 100)
+                time.sleep(0.05)
         elif route == "/stall":
             time.sleep(30)
         elif route == "/stall-body":
