@@ -24,8 +24,11 @@ namespace {
 namespace http = proto::http;
 
 constexpr const char* kModuleType = "luatnet.http";
-constexpr std::size_t kMaxMethodLength = 11;  // longer ones are refused, as on the firmware
-constexpr lua_Integer kMinTimeout = 1000;     // below it (0 included) the default applies, as on the firmware
+constexpr int kArgumentCount = 9;
+constexpr int kCallbackSlot = kArgumentCount + 6;  // where read_options leaves opts.callback ...
+constexpr int kUserdataSlot = kArgumentCount + 7;  // ... and opts.userdata
+constexpr std::size_t kMaxMethodLength = 11;       // longer ones are refused, as on the firmware
+constexpr lua_Integer kMinTimeout = 1000;          // below it (0 included) the default applies, as on the firmware
 constexpr lua_Integer kMaxTimeout = 0x7fffffff;
 constexpr std::chrono::milliseconds kDefaultTimeout{60 * 1000};
 constexpr std::chrono::milliseconds kDefaultDownloadTimeout{5 * 60 * 1000};
@@ -57,11 +60,12 @@ http::DownloadTarget download_target(const std::string& path) {
                               .remove = [path] { std::remove(path.c_str()); }};
 }
 
-// The script's opts table (argument 5), read before any C++ object exists (reading may raise).
+// The script's opts table (argument 5), read before any C++ object exists (reading may raise). The values
+// read stay on the stack for the rest of the call (dst points into one of them).
 struct ScriptOptions {
   lua_Integer adapter = -1;
   lua_Integer timeout = 0;
-  const char* dst = nullptr;  // held by the opts table for the call
+  const char* dst = nullptr;
   size_t dst_length = 0;
   bool debug = false;
   bool ipv6 = false;
@@ -71,14 +75,17 @@ struct ScriptOptions {
 ScriptOptions read_options(lua_State* L, lua_Integer default_adapter) {
   ScriptOptions options;
   options.adapter = default_adapter;
-  if (!lua_istable(L, 5)) return options;
+  if (!lua_istable(L, 5)) {
+    lua_settop(L, kUserdataSlot);
+    return options;
+  }
   if (lua_getfield(L, 5, "adapter") == LUA_TNUMBER) options.adapter = luaL_checkinteger(L, -1);
   if (lua_getfield(L, 5, "timeout") == LUA_TNUMBER) options.timeout = luaL_checkinteger(L, -1);
   if (lua_getfield(L, 5, "dst") == LUA_TSTRING) options.dst = lua_tolstring(L, -1, &options.dst_length);
   if (lua_getfield(L, 5, "debug") == LUA_TBOOLEAN) options.debug = lua_toboolean(L, -1);
   if (lua_getfield(L, 5, "ipv6") == LUA_TBOOLEAN) options.ipv6 = lua_toboolean(L, -1);
   options.has_callback = lua_getfield(L, 5, "callback") == LUA_TFUNCTION;
-  lua_pop(L, 6);
+  lua_getfield(L, 5, "userdata");
   return options;
 }
 
@@ -104,8 +111,8 @@ http::HeaderList read_headers(lua_State* L) {
   return headers;
 }
 
-int ref_field(lua_State* L, const char* field) {
-  lua_getfield(L, 5, field);
+int ref_slot(lua_State* L, int slot) {
+  lua_pushvalue(L, slot);
   return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
@@ -161,13 +168,13 @@ void deliver_result(lua_State* L, HttpModule& module, std::uint64_t id, const ht
   publish_waitable(L, id, count);
 }
 
-// Starts the request described by the checked arguments; 0 when it cannot start (the script then gets -4
-// at once, as from the firmware).
-std::uint64_t start_request(lua_State* L, HttpModule& module, std::string_view method, std::string_view url,
-                            buffer::ZBuff* zbuff, const ScriptOptions& script) {
-  if (method.size() > kMaxMethodLength || !http::method_supported(method)) return 0;
+// Starts the request described by the checked arguments, for the waitable object `id`; false when it
+// cannot start (the script then gets -4 at once, as from the firmware). Calls no Lua function.
+bool start_request(lua_State* L, HttpModule& module, std::uint64_t id, std::string_view method, std::string_view url,
+                   buffer::ZBuff* zbuff, const ScriptOptions& script) {
+  if (method.size() > kMaxMethodLength || !http::method_supported(method)) return false;
   auto target = http::parse_url(url);
-  if (!target || script.adapter < 0 || script.adapter >= adapter::kAdapterCount) return 0;
+  if (!target || script.adapter < 0 || script.adapter >= adapter::kAdapterCount) return false;
   bool sends_body = method == "POST" || method == "PUT";
 
   http::Request request{.method = std::string(method), .target = *target, .headers = read_headers(L)};
@@ -190,7 +197,7 @@ std::uint64_t start_request(lua_State* L, HttpModule& module, std::string_view m
                                                    optional_string(L, 8), optional_string(L, 9), error);
     if (!options.connection.tls) {
       Logger::instance().log(LogLevel::Error, "http", error);
-      return 0;
+      return false;
     }
   }
   if (script.dst != nullptr) options.download = download_target(std::string(script.dst, script.dst_length));
@@ -200,7 +207,6 @@ std::uint64_t start_request(lua_State* L, HttpModule& module, std::string_view m
   options.connection.connect_timeout = options.timeout;
   options.debug = script.debug;
 
-  std::uint64_t id = push_waitable(L);
   HttpModule* owner = &module;
   http::ClientHandlers handlers;
   if (script.has_callback) {
@@ -216,27 +222,24 @@ std::uint64_t start_request(lua_State* L, HttpModule& module, std::string_view m
   };
   auto client = http::Client::start(module.sockets, module.host.loop().io(), std::move(request), std::move(options),
                                     std::move(handlers));
-  if (client == nullptr) {
-    lua_pop(L, 1);
-    return 0;
-  }
+  if (client == nullptr) return false;
   Pending& pending = module.pending[id];
   pending.client = std::move(client);
   pending.download = script.dst != nullptr;
   if (script.has_callback) {
-    pending.callback_ref = ref_field(L, "callback");
-    pending.userdata_ref = ref_field(L, "userdata");
+    pending.callback_ref = ref_slot(L, kCallbackSlot);
+    pending.userdata_ref = ref_slot(L, kUserdataSlot);
   }
   if (zbuff != nullptr) {
-    lua_pushvalue(L, 4);
-    pending.zbuff_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    pending.zbuff_ref = ref_slot(L, 4);
     pending.body_into_zbuff = !sends_body;
   }
-  return id;
+  return true;
 }
 
 int http_request(lua_State* L) {
   HttpModule& module = module_of(L);
+  lua_settop(L, kArgumentCount);  // the arguments at fixed places, what read_options reads above them
   // Every check that may raise comes first.
   size_t method_length = 0;
   size_t url_length = 0;
@@ -245,9 +248,9 @@ int http_request(lua_State* L) {
   buffer::ZBuff* zbuff = !lua_isstring(L, 4) && lua_isuserdata(L, 4) ? check_zbuff(L, 4) : nullptr;
   ScriptOptions script = read_options(L, module.sockets.adapters().default_index());
   script.timeout = std::min(script.timeout, kMaxTimeout);
-  if (lua_getglobal(L, "sys_cw") != LUA_TFUNCTION) return luaL_error(L, "http.request needs sys: require \"sys\"");
-  lua_pop(L, 1);
-  if (start_request(L, module, {method, method_length}, {url, url_length}, zbuff, script) == 0) {
+  std::uint64_t id = push_waitable(L);
+  if (!start_request(L, module, id, {method, method_length}, {url, url_length}, zbuff, script)) {
+    lua_pop(L, 1);
     lua_pushinteger(L, http::kErrorConnect);
     push_ready_waitable(L, 1);
   }

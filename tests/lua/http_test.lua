@@ -44,6 +44,10 @@ local function parallel(fns)
     if left > 0 then sys.waitUntil("PARALLEL_DONE", 50000) end
 end
 
+check.raises("inside a task", "wait() outside a task is an error", function()
+    http.request("GET", BASE .. "/hello").wait()
+end)
+
 sys.taskInit(function()
     check.truthy(peers.awaitTcp(PORT), "http peer is up")
     check.truthy(peers.awaitTcp(TLS_PORT), "https peer is up")
@@ -227,6 +231,10 @@ sys.taskInit(function()
     check.raises("bad argument #1", "method a table", http.request, {}, BASE)
     check.raises("bad argument #4", "body a foreign userdata", http.request, "POST", BASE .. "/echo", nil, io.stdout)
     check.raises("number has no integer representation", "fractional timeout", http.request, "GET", BASE, nil, nil, { timeout = 1.5 })
+    local savedMaker = _G.sys_cw
+    _G.sys_cw = nil
+    check.raises("needs sys", "without sys loaded: a clear error", http.request, "GET", BASE .. "/hello")
+    _G.sys_cw = savedMaker
     -- and odd but harmless values are ignored as on the device
     code, headers, body = http.request("GET", BASE .. "/echo", { [1] = "x", X = {}, Y = 2 }, true, { timeout = "x", dst = 5 }).wait()
     check.eq(code, 200, "odd headers/body/options ignored")
