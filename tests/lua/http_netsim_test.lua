@@ -1,12 +1,18 @@
 -- http.request on simulated adapters (http_netsim_test.adapters.json): opts.adapter picks the link, its
 -- latency shows in the request's time, a 2 KiB send buffer still carries a large body intact, and a link
--- cut mid-download ends the request with HTTP_ERROR_CLOSE and leaves no file.
+-- cut mid-download ends the request with HTTP_ERROR_CLOSE and leaves no file; the adapter's DNS servers
+-- resolve names, and opts.ipv6 picks a name's AAAA address.
 local check = require "check"
 local peers = require "peers"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
 local PORT = peers.freePort()
-local pid = peers.spawn("/usr/bin/python3 " .. here .. "/../peers/http_peer.py " .. PORT, 60)
+local V6_PORT, DNS_PORT = peers.freePort(), peers.freePort()
+local pids = {
+    peers.spawn("/usr/bin/python3 " .. here .. "/../peers/http_peer.py " .. PORT, 60),
+    peers.spawn("/usr/bin/python3 " .. here .. "/../peers/http_peer.py " .. V6_PORT .. " --host ::1", 60),
+    peers.spawn("/usr/bin/python3 " .. here .. "/../peers/dns_peer.py " .. DNS_PORT, 60),
+}
 local BASE = "http://127.0.0.1:" .. PORT
 local dst = os.tmpname()
 
@@ -41,8 +47,20 @@ sys.taskInit(function()
     check.eq(io.exists(dst), false, "link cut: the partial download is removed")
     netsim.link(socket.LWIP_STA, true)
 
-    peers.kill(pid)
-    check.done(11)
+    -- names through the adapter's DNS: A by default, AAAA with opts.ipv6 (only ::1 serves V6_PORT)
+    check.truthy(peers.awaitUdp(DNS_PORT), "dns peer is up")
+    check.eq(socket.setDNS(socket.LWIP_STA, 1, "127.0.0.1:" .. DNS_PORT), true, "setDNS on LWIP_STA")
+    local byName = "http://dual.luatnet.test:" .. V6_PORT .. "/echo"
+    code, _, body = http.request("GET", byName, nil, nil, { adapter = socket.LWIP_STA, ipv6 = true }).wait()
+    check.eq(code, 200, "ipv6 = true: the name's AAAA address is used")
+    check.truthy(body and body:find("\r\nHost: dual.luatnet.test:" .. V6_PORT .. "\r\n", 1, true), "Host is the name")
+    check.eq(http.request("GET", byName, nil, nil, { adapter = socket.LWIP_STA, timeout = 3000 }).wait(), -4,
+        "without ipv6 the A address is used (nothing listens there)")
+    check.eq(http.request("GET", "http://nowhere.luatnet.test/x", nil, nil, { adapter = socket.LWIP_STA, timeout = 3000 }).wait(),
+        -4, "a name that does not resolve: HTTP_ERROR_CONNECT")
+
+    for _, pid in ipairs(pids) do peers.kill(pid) end
+    check.done(16)
 end)
 
 sys.run()
