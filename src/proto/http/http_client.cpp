@@ -15,28 +15,16 @@ Client::Client(asio::io_context& io, Request request, ClientOptions options, Cli
 std::shared_ptr<Client> Client::start(socket::SocketRegistry& sockets, asio::io_context& io, Request request,
                                       ClientOptions options, ClientHandlers handlers) {
   std::shared_ptr<Client> client(new Client(io, std::move(request), std::move(options), std::move(handlers)));
-  std::weak_ptr<Client> weak = client;
   client->connection_ = Connection::create(sockets, io, client->options_.connection,
-                                           ConnectionHandlers{.connected =
-                                                                  [weak] {
-                                                                    if (auto self = weak.lock()) self->on_connected();
-                                                                  },
-                                                              .received =
-                                                                  [weak](auto bytes) {
-                                                                    if (auto self = weak.lock())
-                                                                      self->on_received(bytes);
-                                                                  },
+                                           ConnectionHandlers{.connected = client->relay(&Client::on_connected),
+                                                              .received = client->relay(&Client::on_received),
                                                               .drained = {},
-                                                              .closed =
-                                                                  [weak](int result) {
-                                                                    if (auto self = weak.lock())
-                                                                      self->on_closed(result);
-                                                                  }});
+                                                              .closed = client->relay(&Client::on_closed)});
   const Target& target = client->request_.target;
   if (client->connection_ == nullptr || !client->connection_->open(target.host, target.port)) return nullptr;
   client->log("connecting to " + target.host + ":" + std::to_string(target.port));
   client->timer_.expires_after(client->options_.timeout);
-  client->timer_.async_wait([weak](const std::error_code& error) {
+  client->timer_.async_wait([weak = client->weak_from_this()](const std::error_code& error) {
     auto self = weak.lock();
     if (!error && self) self->fail(kErrorTimeout);
   });

@@ -74,6 +74,13 @@ class Client final : public std::enable_shared_from_this<Client> {
 
  private:
   Client(asio::io_context& io, Request request, ClientOptions options, ClientHandlers handlers);
+  // A callback for the Connection that calls `method` while this client exists.
+  template <typename... Args>
+  auto relay(void (Client::*method)(Args...)) {
+    return [weak = weak_from_this(), method](Args... args) {
+      if (auto self = weak.lock()) (self.get()->*method)(args...);
+    };
+  }
   void on_connected();
   void on_received(std::span<const std::uint8_t> bytes);
   void on_closed(int result);
