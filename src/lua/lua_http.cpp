@@ -4,6 +4,7 @@
 // No HTTP logic here: that is src/proto/http.
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <new>
 #include <unordered_map>
@@ -54,10 +55,16 @@ using ModuleHandle = std::shared_ptr<HttpModule>;
 HttpModule& module_of(lua_State* L) { return **static_cast<ModuleHandle*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 // The seam for the device's file system: `path` is used as a host path for now; mapping device paths
-// (/luadb/, the --fs folder) goes here.
+// (/luadb/, the --fs folder) goes here. Only regular files are removed (a download to /dev/null that
+// fails must not take /dev/null with it).
 http::DownloadTarget download_target(const std::string& path) {
   return http::DownloadTarget{.open = [path] { return std::fopen(path.c_str(), "w+b"); },
-                              .remove = [path] { std::remove(path.c_str()); }};
+                              .remove =
+                                  [path] {
+                                    std::error_code ignored;
+                                    if (std::filesystem::is_regular_file(path, ignored))
+                                      std::filesystem::remove(path, ignored);
+                                  }};
 }
 
 // The script's opts table (argument 5), read before any C++ object exists (reading may raise). The values

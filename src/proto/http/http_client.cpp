@@ -83,8 +83,7 @@ void Client::on_progress(ResponseParser::Progress progress) {
 void Client::on_head() {
   log("status " + std::to_string(parser_.status()) + ", length " + std::to_string(parser_.announced_length()));
   if (options_.download) {
-    // As the firmware: the file is made for any status and removed again when it is not a success.
-    options_.download->remove();
+    // As the firmware: the file is made (or emptied) for any status and removed when it is not a success.
     download_file_ = options_.download->open();
     if (download_file_ == nullptr) {
       log("cannot open the download file");
