@@ -83,6 +83,7 @@ sys.taskInit(function()
     check.eq(code, 200, "POST zbuff: status")
     check.eq(math.type(body), "integer", "POST zbuff: the result is a length")
     check.eq(body, tonumber(headers["Content-Length"]), "POST zbuff: the length of the response body")
+    check.eq(headers["X-Body-Sha256"], crypto.sha256("zb\0\1\2uff"):lower(), "POST zbuff: the server got its used bytes")
     local big = string.rep("0123456789abcdef", 64 * 1024) -- 1 MiB out
     code, headers, body = http.request("PUT", BASE .. "/echo", nil, big).wait()
     check.eq(code, 200, "PUT 1 MiB: status")

@@ -54,7 +54,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # The request as it arrived: request line, headers in order, blank line, body.
             body = self.received_body()
             head = self.requestline + "\r\n" + "".join("%s: %s\r\n" % item for item in self.headers.items())
-            self.reply(200, head.encode() + b"\r\n" + body)
+            self.reply(200, head.encode() + b"\r\n" + body, [("X-Body-Sha256", hashlib.sha256(body).hexdigest())])
         elif route == "/chunked":
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
