@@ -103,7 +103,7 @@ int main(int argc, char** argv) {
   loop.add_activity_probe([&adapters] { return adapters.has_pending_changes(); });
   luatnet::lua::LuaHost host(loop, options);
   luatnet::lua::open_socket(host, sockets);
-  luatnet::lua::open_http(host, sockets);
+  luatnet::lua::open_http(host, sockets, device_fs);
   luatnet::lua::open_netsim(host, adapters);
   luatnet::lua::open_files(host.state(), device_fs);
   luatnet::lua::open_fskv(host.state(), kv_store);

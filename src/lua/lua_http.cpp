@@ -4,13 +4,13 @@
 // No HTTP logic here: that is src/proto/http.
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <new>
 #include <unordered_map>
 
 #include "adapter/adapter_index.hpp"
 #include "common/logger.hpp"
+#include "fs/device_fs.hpp"
 #include "lua/cwait.hpp"
 #include "lua/lua_host.hpp"
 #include "lua/lua_zbuff.hpp"
@@ -45,25 +45,33 @@ struct Pending {
 };
 
 struct HttpModule {
-  HttpModule(LuaHost& host, socket::SocketRegistry& sockets) : host(host), sockets(sockets) {}
+  HttpModule(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceFs& files)
+      : host(host), sockets(sockets), files(files) {}
   LuaHost& host;
   socket::SocketRegistry& sockets;
+  const fs::DeviceFs& files;
   std::unordered_map<std::uint64_t, Pending> pending;  // by waitable id
 };
 using ModuleHandle = std::shared_ptr<HttpModule>;
 
 HttpModule& module_of(lua_State* L) { return **static_cast<ModuleHandle*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
-// The seam for the device's file system: `path` is used as a host path for now; mapping device paths
-// (/luadb/, the --fs folder) goes here. Only regular files are removed (a download to /dev/null that
-// fails must not take /dev/null with it).
-http::DownloadTarget download_target(const std::string& path) {
-  return http::DownloadTarget{.open = [path] { return std::fopen(path.c_str(), "w+b"); },
+// `dst` is a device path, as for io.open: the --fs folder, never /luadb/ (read-only). A path that leaves
+// the device's file system cannot be opened, which the request reports as a file error.
+http::DownloadTarget download_target(const fs::DeviceFs& files, const std::string& path) {
+  return http::DownloadTarget{.open = [&files, path]() -> std::FILE* {
+                                try {
+                                  return files.open(path, "w+b").file;
+                                } catch (const fs::PathRefused&) {
+                                  return nullptr;
+                                }
+                              },
                               .remove =
-                                  [path] {
-                                    std::error_code ignored;
-                                    if (std::filesystem::is_regular_file(path, ignored))
-                                      std::filesystem::remove(path, ignored);
+                                  [&files, path] {
+                                    try {
+                                      files.remove(path);
+                                    } catch (const fs::PathRefused&) {
+                                    }
                                   }};
 }
 
@@ -207,7 +215,8 @@ bool start_request(lua_State* L, HttpModule& module, std::uint64_t id, std::stri
       return false;
     }
   }
-  if (script.dst != nullptr) options.download = download_target(std::string(script.dst, script.dst_length));
+  if (script.dst != nullptr)
+    options.download = download_target(module.files, std::string(script.dst, script.dst_length));
   options.timeout = script.timeout >= kMinTimeout ? std::chrono::milliseconds(script.timeout)
                     : options.download            ? kDefaultDownloadTimeout
                                                   : kDefaultTimeout;
@@ -271,10 +280,10 @@ int module_gc(lua_State* L) {
 
 }  // namespace
 
-void open_http(LuaHost& host, socket::SocketRegistry& sockets) {
+void open_http(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceFs& files) {
   lua_State* L = host.state();
   auto* handle =
-      new (lua_newuserdata(L, sizeof(ModuleHandle))) ModuleHandle(std::make_shared<HttpModule>(host, sockets));
+      new (lua_newuserdata(L, sizeof(ModuleHandle))) ModuleHandle(std::make_shared<HttpModule>(host, sockets, files));
   host.loop().add_activity_probe([weak = std::weak_ptr<HttpModule>(*handle)] {
     auto module = weak.lock();
     return module && !module->pending.empty();

@@ -38,7 +38,7 @@ void open_fskv(lua_State* L, fs::KvStore& store);
 // socket, plus delivery of socket events and IP_READY / IP_LOSE to scripts.
 void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 // http: http.request, whose requests run on the socket core through the protocol layer.
-void open_http(LuaHost& host, socket::SocketRegistry& sockets);
+void open_http(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceFs& files);
 // netsim: host-only control of simulated links (not on the device).
 void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 

@@ -14,7 +14,7 @@ local pids = {
     peers.spawn("/usr/bin/python3 " .. here .. "/../peers/dns_peer.py " .. DNS_PORT, 60),
 }
 local BASE = "http://127.0.0.1:" .. PORT
-local dst = os.tmpname()
+local dst = "/drip.bin"  -- a device path
 
 sys.taskInit(function()
     check.truthy(peers.awaitTcp(PORT), "http peer is up")

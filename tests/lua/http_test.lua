@@ -14,10 +14,10 @@ local function openssl(args)
 end
 openssl([[req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=luatnet CA"]])
 openssl([[req -x509 -newkey rsa:2048 -nodes -keyout other_ca.key -out other_ca.pem -days 2 -subj "/CN=other CA"]])
-assert(io.open(path("san.cnf"), "w"):write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")):close()
+peers.writeFile(path("san.cnf"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
 openssl([[req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost"]])
 openssl([[x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile san.cnf]])
-local CA, OTHER_CA = io.readFile(path("ca.pem")), io.readFile(path("other_ca.pem"))
+local CA, OTHER_CA = peers.readFile(path("ca.pem")), peers.readFile(path("other_ca.pem"))
 
 local PORT, TLS_PORT, V6_PORT = peers.freePort(), peers.freePort(), peers.freePort()
 local pids = {
@@ -155,19 +155,20 @@ sys.taskInit(function()
         last = { total, received }
     end
     local size = 10 * 1024 * 1024
+    -- dst is a device path: the file lands in the --fs folder, where the host checks its bytes
     code, headers, body = http.request("GET", BASE .. "/big?size=" .. size, nil, nil,
-        { dst = path("download.bin"), callback = progress, userdata = "tag", timeout = 30000 }).wait()
+        { dst = "/download.bin", callback = progress, userdata = "tag", timeout = 30000 }).wait()
     check.eq(code, 200, "download: status")
     check.eq(body, size, "download: the result is the file's size")
-    check.eq(io.fileSize(path("download.bin")), size, "download: file size")
-    check.eq(sha256File(path("download.bin")), headers["X-Sha256"], "download: checksum")
+    check.eq(io.fileSize("/download.bin"), size, "download: file size")
+    check.eq(sha256File(require("luatnet.host").fs_root .. "/download.bin"), headers["X-Sha256"], "download: checksum")
     check.truthy(calls > 2 and ordered and sawUserdata, "download: progress callbacks in order with the userdata")
     check.eq(last and last[1], size, "download: callback total is the Content-Length")
     check.eq(last and last[2], size, "download: last callback has every byte")
-    code = http.request("GET", BASE .. "/status?code=404", nil, nil, { dst = path("missing.bin") }).wait()
+    code = http.request("GET", BASE .. "/status?code=404", nil, nil, { dst = "/missing.bin" }).wait()
     check.eq(code, 404, "download of a 404: status")
-    check.eq(io.exists(path("missing.bin")), false, "download of a 404: no file left")
-    local results = { http.request("GET", BASE .. "/hello", nil, nil, { dst = dir .. "/no/such/dir/file" }).wait() }
+    check.eq(io.exists("/missing.bin"), false, "download of a 404: no file left")
+    local results = { http.request("GET", BASE .. "/hello", nil, nil, { dst = "/no/such/dir/file" }).wait() }
     check.eq(results[1], -7, "download into a missing folder: HTTP_ERROR_DOWNLOAD")
     check.eq(#results, 1, "an error gives the code alone")
 
@@ -189,7 +190,7 @@ sys.taskInit(function()
     local got = {}
     parallel({
         function() got.stall = get("/stall", nil, nil, { timeout = 1500 }) end,
-        function() got.stallBody = get("/stall-body", nil, nil, { timeout = 1500, dst = path("stalled.bin") }) end,
+        function() got.stallBody = get("/stall-body", nil, nil, { timeout = 1500, dst = "/stalled.bin" }) end,
         function() got.closeMid = get("/close-mid") end,
         function() got.closeMidChunked = get("/close-mid-chunked") end,
         function() got.closeEarly = get("/close-early") end,
@@ -200,7 +201,7 @@ sys.taskInit(function()
     local elapsed = mcu.ticks() - started
     check.eq(got.stall, -8, "a server that never answers: HTTP_ERROR_TIMEOUT")
     check.eq(got.stallBody, -8, "a body that stops: HTTP_ERROR_TIMEOUT")
-    check.eq(io.exists(path("stalled.bin")), false, "a timed-out download leaves no file")
+    check.eq(io.exists("/stalled.bin"), false, "a timed-out download leaves no file")
     check.eq(got.closeMid, -5, "closed mid-body (Content-Length): HTTP_ERROR_CLOSE")
     check.eq(got.closeMidChunked, -5, "closed mid-body (chunked): HTTP_ERROR_CLOSE")
     check.eq(got.closeEarly, -5, "closed before any answer: HTTP_ERROR_CLOSE")
