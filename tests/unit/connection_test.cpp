@@ -1,10 +1,11 @@
 // The protocol modules' Connection against real loopback peers: bytes out and back in order through the
-// socket core, a graceful close, and a refused connection reported once.
+// socket core, a graceful close, a refused connection reported once, and UDP datagrams kept whole.
 #include "proto/connection.hpp"
 
 #include <gtest/gtest.h>
 
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 #include <string>
@@ -108,6 +109,49 @@ TEST_F(ConnectionTest, RefusedConnectionIsReportedOnce) {
   EXPECT_EQ(reports, 1);
   EXPECT_LT(result, 0);
   EXPECT_FALSE(connection->online());
+}
+
+TEST_F(ConnectionTest, UdpDatagramsGoAndComeBackWhole) {
+  asio::ip::udp::socket peer(loop_.io(), {asio::ip::make_address("127.0.0.1"), 0});
+  std::vector<std::string> datagrams;
+  bool connected = false;
+  auto connection = Connection::create(
+      sockets_, loop_.io(), ConnectionOptions{.adapter_index = adapters_.default_index(), .tcp = false},
+      ConnectionHandlers{
+          .connected = [&] { connected = true; },
+          .received = [&](std::span<const std::uint8_t> bytes) { datagrams.emplace_back(bytes.begin(), bytes.end()); },
+          .drained = {},
+          .closed = {}});
+  ASSERT_NE(connection, nullptr);
+  ASSERT_TRUE(connection->open("127.0.0.1", peer.local_endpoint().port()));
+  run_until([&] { return connected; });
+  ASSERT_TRUE(connected);
+  ASSERT_TRUE(connection->send(std::string_view("first")));
+  ASSERT_TRUE(connection->send(std::string_view("second")));
+
+  // The peer answers each datagram with two of its own, to the sender's address.
+  std::array<char, 512> buffer{};
+  asio::ip::udp::endpoint sender;
+  int answered = 0;
+  std::function<void()> answer = [&] {
+    peer.async_receive_from(asio::buffer(buffer), sender, [&](const std::error_code& error, std::size_t count) {
+      if (error) return;
+      std::string text(buffer.data(), count);
+      peer.send_to(asio::buffer("re:" + text), sender);
+      peer.send_to(asio::buffer(std::string(300, 'x')), sender);
+      ++answered;
+      answer();
+    });
+  };
+  answer();
+  run_until([&] { return datagrams.size() >= 4; });
+  ASSERT_EQ(answered, 2);
+  ASSERT_EQ(datagrams.size(), 4U);
+  EXPECT_EQ(datagrams[0], "re:first");
+  EXPECT_EQ(datagrams[1], std::string(300, 'x'));
+  EXPECT_EQ(datagrams[2], "re:second");
+  EXPECT_EQ(datagrams[3], std::string(300, 'x'));
+  connection->abort();
 }
 
 }  // namespace
