@@ -43,6 +43,7 @@ void LuaHost::open_modules() {
   open_zbuff(L_);
   open_rtos(L_);
   open_mcu(L_);
+  open_device_time(L_);
   open_json(L_);
   open_string_extras(L_);
   open_crypto(L_);

@@ -3,25 +3,22 @@
 // and unique_id (16 bytes derived from the machine id, so stable per machine; see docs/helpers.md).
 #include <mbedtls/md.h>
 
-#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
 
+#include "common/device_clock.hpp"
 #include "lua/modules.hpp"
 
 namespace luatnet::lua {
 namespace {
 
-const auto kStart = std::chrono::steady_clock::now();
 constexpr lua_Integer kTicksPerMicrosecond = 1;
 
-std::uint64_t microseconds_since_start() {
-  auto elapsed = std::chrono::steady_clock::now() - kStart;
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
-}
+// The device's uptime counter, which socket.ntptm reads too.
+std::uint64_t microseconds_since_start() { return static_cast<std::uint64_t>(device_clock::uptime_us()); }
 
 int mcu_ticks(lua_State* L) {
   lua_pushinteger(L, static_cast<lua_Integer>(microseconds_since_start() / 1000));

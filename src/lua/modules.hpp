@@ -41,6 +41,10 @@ void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 void open_http(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceFs& files);
 // netsim: host-only control of simulated links (not on the device).
 void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
+// socket.sntp, socket.ntptm, socket.sntp_port (after open_socket) and the NTP_UPDATE / NTP_ERROR topics.
+void open_sntp(LuaHost& host, socket::SocketRegistry& sockets);
+// os.time and os.date on the device's wall clock (common/device_clock), which time sync moves.
+void open_device_time(lua_State* L);
 
 // Every C function luatnet hands to Lua is registered as guarded<function>. Lua is the C build, whose
 // errors are longjmps, so two rules hold in the bindings: arguments are checked (luaL_check*, which may

@@ -108,4 +108,5 @@ function peers.writeFile(name, text)
 end
 
 peers.shell = shell
+peers.readAll = readAll
 return peers
