@@ -43,6 +43,8 @@ void open_http(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceF
 void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 // socket.sntp, socket.ntptm, socket.sntp_port (after open_socket) and the NTP_UPDATE / NTP_ERROR topics.
 void open_sntp(LuaHost& host, socket::SocketRegistry& sockets);
+// ftp: login, command, pull, push, close, debug; one session, run by the protocol layer.
+void open_ftp(LuaHost& host, socket::SocketRegistry& sockets);
 // os.time and os.date on the device's wall clock (common/device_clock), which time sync moves.
 void open_device_time(lua_State* L);
 
