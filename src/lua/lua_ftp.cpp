@@ -3,7 +3,6 @@
 // text once the session (proto/ftp) is done with it, or at once the firmware's error code when the call
 // is refused. One session at a time, as on the device. No network logic here.
 #include <cstdio>
-#include <new>
 
 #include "adapter/adapter_index.hpp"
 #include "common/logger.hpp"
@@ -143,42 +142,33 @@ int ftp_command(lua_State* L) {
   return 1;
 }
 
-// ftp.pull(local, remote): true once `remote` is in `local` (replaced), false on failure.
-int ftp_pull(lua_State* L) {
-  std::size_t local_length = 0;
-  const char* local = luaL_optlstring(L, 1, "", &local_length);
-  std::size_t remote_length = 0;
-  const char* remote = luaL_optlstring(L, 2, "", &remote_length);
-  ftp::Session* session = live_session(L);
-  if (session == nullptr) return refuse(L, kErrorFile, "please login first");
-  if (has_line_break(remote, remote_length)) return refuse(L, kErrorFile, "bad remote name");
-  auto done = push_result_waitable(L);  // first: it may raise, and no file may be open then
-  std::remove(host_path(local));
-  ftp::File file(std::fopen(host_path(local), "wb+"));
-  if (file == nullptr) {
-    lua_pop(L, 1);
-    return refuse(L, kErrorFile, "open download file fail");
-  }
-  session->pull(std::move(file), std::string(remote, remote_length), std::move(done));
-  return 1;
-}
+// ftp.pull(local, remote): true once `remote` is in `local` (replaced); ftp.push(local, remote): true once
+// `local` is stored as `remote`; false on failure.
+enum class Direction { Pull, Push };
 
-// ftp.push(local, remote): true once `local` is stored as `remote`, false on failure.
-int ftp_push(lua_State* L) {
+template <Direction direction>
+int ftp_transfer(lua_State* L) {
+  constexpr bool pull = direction == Direction::Pull;
+  constexpr lua_Integer refused = pull ? kErrorFile : kErrorConnect;
   std::size_t local_length = 0;
   const char* local = luaL_optlstring(L, 1, "", &local_length);
   std::size_t remote_length = 0;
   const char* remote = luaL_optlstring(L, 2, "", &remote_length);
   ftp::Session* session = live_session(L);
-  if (session == nullptr) return refuse(L, kErrorConnect, "please login first");
-  if (has_line_break(remote, remote_length)) return refuse(L, kErrorConnect, "bad remote name");
+  if (session == nullptr) return refuse(L, refused, "please login first");
+  if (has_line_break(remote, remote_length)) return refuse(L, refused, "bad remote name");
   auto done = push_result_waitable(L);  // first: it may raise, and no file may be open then
-  ftp::File file(std::fopen(host_path(local), "rb"));
+  if (pull) std::remove(host_path(local));
+  ftp::File file(std::fopen(host_path(local), pull ? "wb+" : "rb"));
   if (file == nullptr) {
     lua_pop(L, 1);
-    return refuse(L, kErrorConnect, "open upload file fail");
+    return refuse(L, refused, pull ? "open download file fail" : "open upload file fail");
   }
-  session->push(std::move(file), std::string(remote, remote_length), std::move(done));
+  if (pull) {
+    session->pull(std::move(file), std::string(remote, remote_length), std::move(done));
+  } else {
+    session->push(std::move(file), std::string(remote, remote_length), std::move(done));
+  }
   return 1;
 }
 
@@ -200,27 +190,16 @@ int ftp_debug(lua_State* L) {
   return 0;
 }
 
-int ftp_gc(lua_State* L) {
-  static_cast<FtpHolder*>(lua_touserdata(L, 1))->~FtpHolder();
-  return 0;
-}
-
 }  // namespace
 
 void open_ftp(LuaHost& host, socket::SocketRegistry& registry) {
   lua_State* L = host.state();
-  new (lua_newuserdata(L, sizeof(FtpHolder))) FtpHolder{};
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, guarded<ftp_gc>);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, kSessionKey);
+  new_state_object<FtpHolder>(L, kSessionKey);
 
   const luaL_Reg functions[] = {{"login", guarded<ftp_login>},
                                 {"command", guarded<ftp_command>},
-                                {"pull", guarded<ftp_pull>},
-                                {"push", guarded<ftp_push>},
+                                {"pull", guarded<ftp_transfer<Direction::Pull>>},
+                                {"push", guarded<ftp_transfer<Direction::Push>>},
                                 {"close", guarded<ftp_close>},
                                 {"debug", guarded<ftp_debug>},
                                 {nullptr, nullptr}};

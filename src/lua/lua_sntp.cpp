@@ -1,8 +1,6 @@
 // Lua bindings layer: the firmware's time sync functions in the `socket` table: socket.sntp (servers,
 // adapter), socket.ntptm and socket.sntp_port, and the NTP_UPDATE / NTP_ERROR topics. The client itself
 // (proto/sntp) owns the protocol; this file converts arguments and results and publishes the topics.
-#include <new>
-
 #include "adapter/adapter_index.hpp"
 #include "common/device_clock.hpp"
 #include "common/logger.hpp"
@@ -115,11 +113,6 @@ int socket_sntp_port(lua_State* L) {
   return 1;
 }
 
-int sntp_gc(lua_State* L) {
-  static_cast<SntpHolder*>(lua_touserdata(L, 1))->~SntpHolder();
-  return 0;
-}
-
 void publish(lua_State* L, sntp::Client::Result result) {
   if (lua_getglobal(L, "sys_pub") != LUA_TFUNCTION) {
     lua_pop(L, 1);
@@ -139,16 +132,10 @@ void publish(lua_State* L, sntp::Client::Result result) {
 
 void open_sntp(LuaHost& host, socket::SocketRegistry& registry) {
   lua_State* L = host.state();
-  auto* holder = static_cast<SntpHolder*>(lua_newuserdata(L, sizeof(SntpHolder)));
-  new (holder) SntpHolder{sntp::Client::create(registry, host.loop().io(), [&host](sntp::Client::Result result) {
+  auto& holder = new_state_object<SntpHolder>(L, kClientKey);
+  holder.client = sntp::Client::create(registry, host.loop().io(), [&host](sntp::Client::Result result) {
     host.post([result](lua_State* state) { publish(state, result); });
-  })};
-  lua_createtable(L, 0, 1);
-  lua_pushcfunction(L, guarded<sntp_gc>);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, LUA_REGISTRYINDEX, kClientKey);
+  });
 
   const luaL_Reg functions[] = {{"sntp", guarded<socket_sntp>},
                                 {"ntptm", guarded<socket_ntptm>},

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <exception>
 #include <lua.hpp>
+#include <new>
 #include <string_view>
 
 namespace luatnet::socket {
@@ -75,6 +76,27 @@ inline std::string_view check_view(lua_State* L, int index) {
   size_t length = 0;
   const char* data = luaL_checklstring(L, index, &length);
   return {data, length};
+}
+
+// A C++ object the Lua state owns for the whole run: a userdata kept in the registry under `key`, whose
+// __gc destroys it when the state closes (so it goes before the socket registry it may use). The userdata
+// is left on the stack.
+template <typename T>
+int destroy_userdata(lua_State* L) {
+  static_cast<T*>(lua_touserdata(L, 1))->~T();
+  return 0;
+}
+
+template <typename T>
+T& new_state_object(lua_State* L, const char* key) {
+  T* object = new (lua_newuserdata(L, sizeof(T))) T{};
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, guarded<destroy_userdata<T>>);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, key);
+  return *object;
 }
 
 // Typed userdata, told apart by metatable identity: luaL_testudata finds the metatable by name, which
