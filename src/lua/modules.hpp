@@ -46,7 +46,7 @@ void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 void open_sntp(LuaHost& host, socket::SocketRegistry& sockets);
 // ftp: login, command, pull, push, close, debug; one session, run by the protocol layer.
 void open_ftp(LuaHost& host, socket::SocketRegistry& sockets);
-// os.time and os.date on the device's wall clock (common/device_clock), which time sync moves.
+// os.time and os.date on the device's wall clock (common/device_clock), which time sync moves; rtc.get/set.
 void open_device_time(lua_State* L);
 
 // Every C function luatnet hands to Lua is registered as guarded<function>. Lua is the C build, whose

@@ -1,5 +1,5 @@
 -- socket.sntp against local NTP servers (tests/lua/lib/ntp_responder.py) on 127.0.0.x: the device's clock
--- (os.time, os.date, socket.ntptm) follows the server while the host's clock stays; servers are asked in
+-- (os.time, os.date, rtc, socket.ntptm) follows the server while the host's clock stays; servers are asked in
 -- slot order with a bounded time each; silent, refusing, garbage and kiss-o'-death servers fail as the
 -- firmware's would; NTP_ERROR comes when all fail; bad arguments raise or are ignored as on the device.
 -- Every server slot is always set to a loopback address, so no query can leave the machine.
@@ -115,6 +115,22 @@ sys.taskInit(function()
     tm = socket.ntptm()
     check.truthy(tm.ndelay >= 0 and tm.ndelay < 500, "a small network delay on loopback: " .. tostring(tm.ndelay))
 
+    -- rtc reads and sets the same device clock, in UTC.
+    local before = os.time()
+    local r = rtc.get()
+    local after = os.time()
+    local function same(t) return os.date("!%Y%m%d%H%M%S", t) == string.format("%04d%02d%02d%02d%02d%02d", r.year, r.mon, r.day, r.hour, r.min, r.sec) end
+    check.truthy(same(before) or same(after), "rtc.get is the synced UTC time")
+    check.eq(rtc.set({ year = 2030, mon = 1, day = 2, hour = 3, min = 4, sec = 5 }), true, "rtc.set with a table")
+    check.near(os.time(), 1893553445, 1, "os.time follows rtc.set")
+    check.eq(rtc.set(1900000000), true, "rtc.set with Unix seconds")
+    check.near(os.time(), 1900000000, 1, "os.time follows it")
+    check.eq(rtc.set({ year = 2030, mon = 2, day = 30, hour = 0, min = 0, sec = 0 }), false, "no 30 February")
+    check.eq(select("#", rtc.set({ year = 2030, mon = 2 })), 0, "a table with fields missing gives nothing")
+    check.eq(rtc.set("soon"), false, "a string is refused")
+    check.eq(rtc.set(0), false, "timestamp 0 is refused")
+    check.near(os.time(), 1900000000, 1, "refused sets leave the clock")
+
     -- 3. Slot order and timeouts: a closed port, a silent server, then one that sends garbage before the
     -- answer (-7200 s). Each of the first two costs the 2 s timeout: as with lwIP on the device, an ICMP
     -- "port unreachable" does not end the wait early. A call while the sync runs does not start another.
@@ -158,7 +174,7 @@ sys.taskInit(function()
 
     for _, pid in ipairs(started) do peers.kill(pid) end
     for _, log in ipairs(logs) do os.remove(log) end
-    check.done(49)
+    check.done(59)
 end)
 
 sys.run()
