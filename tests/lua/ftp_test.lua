@@ -2,7 +2,8 @@
 -- folder): login, the supported commands, byte-identical upload and download of a 1 MB binary file and
 -- of a text file with mixed line ends, LIST, queued calls, close, a wrong password, refused calls and
 -- their codes, a server that goes away, a port where nothing listens, a peer that is not an FTP server,
--- and wrong argument types.
+-- misbehaving servers (a short download, connections dropped mid-download, a reply without end) and
+-- wrong argument types.
 _G.sys = require("sys")
 _G.sysplus = require("sysplus")
 local check = require("check")
@@ -203,8 +204,41 @@ while True:
     check.eq(ftp.login(nil, "127.0.0.1", junkPort, "luat", password).wait(), false, "a peer that is not FTP")
     peers.kill(junk)
 
+    -- Servers that misbehave (tests/lua/lib/ftp_fake.py): a short download, a server that drops both
+    -- connections mid-download, a reply that never ends.
+    local fake = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") .. "/lib/ftp_fake.py"
+    local function startFake(kind)
+        local fakePort = peers.freePort()
+        local pid = peers.spawn(string.format("exec /usr/bin/python3 %s --port %d --kind %s", fake, fakePort, kind), 60)
+        assert(peers.awaitTcp(fakePort))
+        return pid, fakePort
+    end
+    local pid, fakePort = startFake("short")
+    check.eq(ftp.login(nil, "127.0.0.1", fakePort, "luat", password).wait(), true, "login to the fake server")
+    check.eq(ftp.pull(localDir .. "/short.bin", "/file").wait(), false, "a download shorter than SIZE fails")
+    check.eq(ftp.command("SYST").wait(), "502 not here\r\n", "the session goes on after a short download")
+    check.truthy(startsWith(ftp.close().wait(), "221 "), "close the fake session")
+    peers.kill(pid)
+
+    pid, fakePort = startFake("drop")
+    check.eq(ftp.login(nil, "127.0.0.1", fakePort, "luat", password).wait(), true, "login to the dropping server")
+    start = mcu.ticks()
+    check.eq(ftp.pull(localDir .. "/dropped.bin", "/file").wait(), false, "a download cut mid-way fails")
+    check.truthy(mcu.ticks() - start < 2000, "at once")
+    check.eq(ftp.command("NOOP").wait(), false, "the next call fails")
+    check.eq(ftp.command("NOOP").wait(), -8, "and the session is gone")
+    peers.kill(pid)
+
+    pid, fakePort = startFake("flood")
+    check.eq(ftp.login(nil, "127.0.0.1", fakePort, "luat", password).wait(), true, "login to the flooding server")
+    start = mcu.ticks()
+    check.eq(ftp.command("NOOP").wait(), false, "a reply that never ends fails")
+    check.truthy(mcu.ticks() - start < 5000, "within bounded memory and time")
+    check.eq(ftp.command("NOOP").wait(), false, "the session is lost")
+    peers.kill(pid)
+
     os.execute("rm -rf " .. root)
-    check.done(71)
+    check.done(84)
 end)
 
 sys.run()
