@@ -172,9 +172,31 @@ sys.taskInit(function()
     check.eq(topic, "NTP_ERROR", "no such adapter")
     check.truthy(took < 1, "at once")
 
+    -- 7. Server names, resolved by the adapter's DNS server (a local one): a name that does not exist
+    -- fails at once and the next slot's name is asked.
+    local dnsPort = peers.freePort()
+    local dnsLog = os.tmpname()
+    table.insert(logs, dnsLog)
+    table.insert(started, peers.spawn(string.format("exec /usr/bin/python3 %s/lib/dns_responder.py --port %d --log %s time.luatnet.test=127.0.0.1",
+        here, dnsPort, dnsLog), 60))
+    for _ = 1, 100 do
+        if peers.readAll(dnsLog):find("ready", 1, true) then break end
+        sys.wait(30)
+    end
+    check.eq(socket.setDNS(socket.dft(), 1, "127.0.0.1:" .. dnsPort), true, "the adapter asks the local DNS server")
+    local askedBefore = #requests(good)
+    topic, value, took = sync({ "missing.luatnet.test", "time.luatnet.test", "127.0.0.9" })
+    check.eq(topic, "NTP_UPDATE", "a server given by name")
+    check.truthy(took < 1.5, "the missing name failed at once: " .. took)
+    check.eq(#requests(good), askedBefore + 1, "the named server was asked")
+    check.near(os.time() - hostNow(), 3600, 2, "its time was taken")
+    local dnsQueries = peers.readAll(dnsLog)
+    check.truthy(dnsQueries:find("query missing.luatnet.test", 1, true) and dnsQueries:find("query time.luatnet.test", 1, true),
+        "both names were looked up")
+
     for _, pid in ipairs(started) do peers.kill(pid) end
     for _, log in ipairs(logs) do os.remove(log) end
-    check.done(59)
+    check.done(65)
 end)
 
 sys.run()
