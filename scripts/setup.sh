@@ -13,6 +13,7 @@ packages=(
   libhttp-parser-dev   # http_parser: the http module's sans-I/O response parser
   libgtest-dev         # GoogleTest: C++ unit tests
   socat ncat openssl iproute2 python3  # real peers and helpers for the behaviour tests
+  python3-pyftpdlib    # pyftpdlib: the real FTP server the ftp tests talk to
 )
 missing=()
 for package in "${packages[@]}"; do
