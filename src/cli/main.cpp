@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
   luatnet::lua::open_files(host.state(), device_fs);
   luatnet::lua::open_fskv(host.state(), kv_store);
   luatnet::lua::open_sntp(host, sockets);
-  luatnet::lua::open_ftp(host, sockets);
+  luatnet::lua::open_ftp(host, sockets, device_fs);
   adapters.start();
   try {
     return host.run(script, layout.require_folders);

@@ -1,11 +1,13 @@
 // Lua bindings layer: the `ftp` module (login, command, pull, push, close, debug) as the firmware has it.
 // Each call returns a waitable object (cwait.hpp): obj.wait() in a task gives true, false or the reply
 // text once the session (proto/ftp) is done with it, or at once the firmware's error code when the call
-// is refused. One session at a time, as on the device. No network logic here.
+// is refused. One session at a time, as on the device. Local files are device paths (fs::DeviceFs). No
+// network logic here.
 #include <cstdio>
 
 #include "adapter/adapter_index.hpp"
 #include "common/logger.hpp"
+#include "fs/device_fs.hpp"
 #include "lua/cwait.hpp"
 #include "lua/lua_host.hpp"
 #include "lua/modules.hpp"
@@ -35,6 +37,7 @@ constexpr std::size_t kMaxCommandLine = 126;  // the firmware's command buffer h
 struct FtpHolder {
   std::shared_ptr<ftp::Session> session;
   bool debug = false;
+  fs::DeviceFs* files = nullptr;
 };
 
 FtpHolder& holder(lua_State* L) { return *static_cast<FtpHolder*>(lua_touserdata(L, lua_upvalueindex(1))); }
@@ -48,8 +51,17 @@ ftp::Session* live_session(lua_State* L) {
   return session != nullptr && !session->ended() ? session.get() : nullptr;
 }
 
-// Seam for the device file system (the src/fs path mapping): device paths are host paths for now.
-const char* host_path(const char* device_path) { return device_path; }
+// The local file of a pull (replaced) or a push, by device path; nullptr when it cannot be opened or the
+// path leaves the device's file system.
+ftp::File open_local(fs::DeviceFs& files, const char* path, bool download) {
+  try {
+    if (download) files.remove(path);
+    return ftp::File(files.open(path, download ? "wb+" : "rb").file);
+  } catch (const fs::PathRefused& refused) {
+    Logger::instance().log(LogLevel::Error, "ftp", refused.what());
+    return nullptr;
+  }
+}
 
 int refuse(lua_State* L, lua_Integer code, const char* why) {
   Logger::instance().log(LogLevel::Error, "ftp", why);
@@ -158,8 +170,7 @@ int ftp_transfer(lua_State* L) {
   if (session == nullptr) return refuse(L, refused, "please login first");
   if (has_line_break(remote, remote_length)) return refuse(L, refused, "bad remote name");
   auto done = push_result_waitable(L);  // first: it may raise, and no file may be open then
-  if (pull) std::remove(host_path(local));
-  ftp::File file(std::fopen(host_path(local), pull ? "wb+" : "rb"));
+  ftp::File file = open_local(*holder(L).files, local, pull);
   if (file == nullptr) {
     lua_pop(L, 1);
     return refuse(L, refused, pull ? "open download file fail" : "open upload file fail");
@@ -192,9 +203,9 @@ int ftp_debug(lua_State* L) {
 
 }  // namespace
 
-void open_ftp(LuaHost& host, socket::SocketRegistry& registry) {
+void open_ftp(LuaHost& host, socket::SocketRegistry& registry, fs::DeviceFs& device_fs) {
   lua_State* L = host.state();
-  new_state_object<FtpHolder>(L, kSessionKey);
+  new_state_object<FtpHolder>(L, kSessionKey).files = &device_fs;
 
   const luaL_Reg functions[] = {{"login", guarded<ftp_login>},
                                 {"command", guarded<ftp_command>},

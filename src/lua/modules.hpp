@@ -45,7 +45,7 @@ void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 // socket.sntp, socket.ntptm, socket.sntp_port (after open_socket) and the NTP_UPDATE / NTP_ERROR topics.
 void open_sntp(LuaHost& host, socket::SocketRegistry& sockets);
 // ftp: login, command, pull, push, close, debug; one session, run by the protocol layer.
-void open_ftp(LuaHost& host, socket::SocketRegistry& sockets);
+void open_ftp(LuaHost& host, socket::SocketRegistry& sockets, fs::DeviceFs& device_fs);
 // os.time and os.date on the device's wall clock (common/device_clock), which time sync moves; rtc.get/set.
 void open_device_time(lua_State* L);
 

@@ -8,11 +8,14 @@ _G.sys = require("sys")
 _G.sysplus = require("sysplus")
 local check = require("check")
 local peers = require("peers")
+local host = require("luatnet.host")
 
-local root = os.tmpname()
-os.remove(root)
-assert(os.execute("mkdir -p " .. root .. "/server/sub " .. root .. "/local"))
-local serverDir, localDir = root .. "/server", root .. "/local"
+-- The server's folder is a host folder; the script's files are device paths (the --fs folder), as on
+-- the device, and checked on the host through luatnet.host.
+local root = peers.shell("mktemp -d -t luatnet-ftp.XXXXXX"):gsub("%s+$", "")
+assert(os.execute("mkdir -p " .. root .. "/server/sub"))
+local serverDir, localDir = root .. "/server", "/local"
+assert(io.mkdir(localDir))
 
 -- pyftpdlib on address:port; `options` adds its own (e.g. the passive address it announces).
 local function startServer(port, address, options)
@@ -28,6 +31,7 @@ local function startServer(port, address, options)
     error("pyftpdlib did not start")
 end
 
+-- A device file's bytes, read by the script as a device script would.
 local function readFile(path)
     local file = io.open(path, "rb")
     if not file then return nil end
@@ -111,7 +115,7 @@ sys.taskInit(function()
     local start = mcu.ticks()
     check.eq(ftp.push(localDir .. "/big.bin", "/sub/big.bin").wait(), true, "push 1 MB")
     local pushed = mcu.ticks() - start
-    check.eq(readFile(serverDir .. "/sub/big.bin") == big, true, "the server has the same bytes")
+    check.eq(peers.readFile(serverDir .. "/sub/big.bin") == big, true, "the server has the same bytes")
     writeFile(localDir .. "/back.bin", "old content that pull replaces")
     start = mcu.ticks()
     check.eq(ftp.pull(localDir .. "/back.bin", "/sub/big.bin").wait(), true, "pull 1 MB")
@@ -123,7 +127,7 @@ sys.taskInit(function()
     local text = "line one\r\nline two\nline three\r\r\n"
     writeFile(localDir .. "/text.txt", text)
     check.eq(ftp.push(localDir .. "/text.txt", "/text.txt").wait(), true, "push text")
-    check.eq(readFile(serverDir .. "/text.txt"), text, "text unchanged on the server")
+    check.eq(peers.readFile(serverDir .. "/text.txt"), text, "text unchanged on the server")
     check.eq(ftp.pull(localDir .. "/text_back.txt", "/text.txt").wait(), true, "pull text")
     check.eq(readFile(localDir .. "/text_back.txt"), text, "text unchanged here")
     writeFile(localDir .. "/empty", "")
@@ -135,7 +139,7 @@ sys.taskInit(function()
     local listing = ftp.command("LIST /sub").wait()
     check.truthy(type(listing) == "string" and listing:find("big.bin", 1, true), "LIST shows the upload")
     check.truthy(startsWith(ftp.command("DELE /sub/big.bin").wait(), "250 "), "DELE")
-    check.eq(io.exists(serverDir .. "/sub/big.bin"), false, "the file is gone")
+    check.eq(host.open(serverDir .. "/sub/big.bin"), nil, "the file is gone")
     check.eq(ftp.command("SIZE /text.txt").wait(), "213 " .. #text .. "\r\n", "SIZE")
 
     -- Failures that keep the session.
@@ -144,6 +148,12 @@ sys.taskInit(function()
     check.truthy(startsWith(ftp.command("NOOP").wait(), "200 "), "the session goes on after failures")
     check.eq(ftp.push(localDir .. "/missing", "/x").wait(), -4, "push of a missing local file")
     check.eq(ftp.pull(localDir .. "/no/such/dir", "/text.txt").wait(), -8, "pull into a missing local folder")
+    check.eq(ftp.pull("/../../outside.txt", "/text.txt").wait(), -8, "pull to a path outside the device's files")
+    check.eq(ftp.push("/luadb/ftp_test.lua", "/script.lua").wait(), true, "push reads /luadb/ files")
+    check.eq(peers.readFile(serverDir .. "/script.lua"), peers.readFile(debug.getinfo(1, "S").source:sub(2)),
+        "the project's file arrived")
+    check.eq(ftp.pull("/luadb/check.lua", "/text.txt").wait(), -8, "pull into /luadb/ (read-only) is refused")
+    check.eq(peers.readFile(host.fs_root .. "/local/text_back.txt"), text, "downloads land in the --fs folder")
 
     -- Calls made before earlier ones finished run in order, each with its own result (taken by cb, which
     -- waits from the start: a result published while nobody waits is lost, as on the device).
@@ -238,7 +248,7 @@ while True:
     peers.kill(pid)
 
     os.execute("rm -rf " .. root)
-    check.done(84)
+    check.done(89)
 end)
 
 sys.run()
