@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
   luatnet::lua::LuaHost host(loop, options);
   luatnet::lua::open_socket(host, sockets);
   luatnet::lua::open_http(host, sockets, device_fs);
+  luatnet::lua::open_websocket(host, sockets);
   luatnet::lua::open_netsim(host, adapters);
   luatnet::lua::open_files(host.state(), device_fs);
   luatnet::lua::open_fskv(host.state(), kv_store);

@@ -40,6 +40,8 @@ void open_fskv(lua_State* L, fs::KvStore& store);
 void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 // http: http.request, whose requests run on the socket core through the protocol layer.
 void open_http(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceFs& files);
+// websocket: the firmware's WebSocket client (create and the client's methods, events to callbacks).
+void open_websocket(LuaHost& host, socket::SocketRegistry& sockets);
 // netsim: host-only control of simulated links (not on the device).
 void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 // socket.sntp, socket.ntptm, socket.sntp_port (after open_socket) and the NTP_UPDATE / NTP_ERROR topics.

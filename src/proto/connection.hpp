@@ -48,7 +48,8 @@ class Connection final : public std::enable_shared_from_this<Connection>, privat
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  // Starts connecting to `host` (an IP literal or a name for the adapter's DNS). false: failed at once.
+  // Starts connecting to `host` (an IP literal or a name for the adapter's DNS, asked for IPv6 first when
+  // the options prefer it). false: failed at once.
   bool open(const std::string& host, std::uint16_t port);
   // Queues bytes (a datagram, on UDP); they leave in order as the socket accepts them. false: not online.
   bool send(std::span<const std::uint8_t> bytes);
