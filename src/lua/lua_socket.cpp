@@ -571,12 +571,7 @@ void publish(lua_State* L, const char* topic, const loop::Message& message, bool
 
 void open_socket(LuaHost& host, SocketRegistry& sockets) {
   lua_State* L = host.state();
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushliteral(L, "v");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
+  new_weak_registry_table(L, kLiveCtrls);
 
   const luaL_Reg methods[] = {
       {"__gc", guarded<socket_release>}, {"__tostring", guarded<socket_tostring>}, {nullptr, nullptr}};

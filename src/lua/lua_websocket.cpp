@@ -297,12 +297,7 @@ void open_websocket(LuaHost& host, socket::SocketRegistry& sockets) {
            });
   });
 
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_pushliteral(L, "v");
-  lua_setfield(L, -2, "__mode");
-  lua_setmetatable(L, -2);
-  lua_setfield(L, LUA_REGISTRYINDEX, kLiveClients);
+  new_weak_registry_table(L, kLiveClients);
 
   // The module's state lives in a userdata that the functions hold as their upvalue.
   new (lua_newuserdata(L, sizeof(std::shared_ptr<Module>))) std::shared_ptr<Module>(std::move(shared));

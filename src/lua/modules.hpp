@@ -110,6 +110,16 @@ inline void new_metatable(lua_State* L, const char* name, const void* key) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, key);
 }
 
+// A registry table `name` whose values are weak: live objects found by id without keeping them alive.
+inline void new_weak_registry_table(lua_State* L, const char* name) {
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
 inline void* test_userdata(lua_State* L, int index, const void* key) {
   void* block = lua_touserdata(L, index);
   if (block == nullptr || !lua_getmetatable(L, index)) return nullptr;

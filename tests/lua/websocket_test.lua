@@ -3,6 +3,7 @@
 -- upgrade badly or sends broken frames (tests/peers/websocket_server.py). Events must come as the firmware
 -- sends them: conack, recv(data, fin, opcode), sent, error(kind, 0), disconnect.
 local check = require "check"
+local dnsPeer = require "dns_peer"
 local peers = require "peers"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
@@ -11,18 +12,19 @@ local dir = peers.shell("mktemp -d"):gsub("%s+$", "")
 assert(os.execute("cd " .. dir .. " && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem " ..
     "-days 2 -subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1"), "openssl")
 
-local PORT, RAW, TLS = peers.freePort(), peers.freePort(), peers.freePort()
+local PORT, RAW, TLS, V6, DNS = peers.freePort(), peers.freePort(), peers.freePort(), peers.freePort(), peers.freePort()
 local pids = {
     peers.spawn(string.format("/usr/bin/python3 %s --port %d --raw-port %d --lifetime 70", SERVER, PORT, RAW), 75),
     peers.spawn(string.format("/usr/bin/python3 %s --port %d --cert %s/cert.pem --key %s/key.pem --lifetime 70",
         SERVER, TLS, dir, dir), 75),
+    peers.spawn(string.format("/usr/bin/python3 %s --host ::1 --port %d --lifetime 70", SERVER, V6), 75),
 }
 local WS = "ws://127.0.0.1:" .. PORT
 local WS_RAW = "ws://127.0.0.1:" .. RAW
 
 -- A client whose events are kept in order; next(name) takes the next event, which must be `name`.
-local function open(url, keepalive)
-    local wsc = websocket.create(nil, url, keepalive)
+local function open(url, keepalive, ipv6)
+    local wsc = websocket.create(nil, url, keepalive, ipv6)
     local events = {}
     wsc:on(function(client, event, a, b, c)
         events[#events + 1] = { client = client, event = event, a = a, b = b, c = c }
@@ -39,8 +41,8 @@ local function open(url, keepalive)
     return wsc, nextEvent, events
 end
 
-local function connected(url, keepalive)
-    local wsc, nextEvent, events = open(url, keepalive)
+local function connected(url, keepalive, ipv6)
+    local wsc, nextEvent, events = open(url, keepalive, ipv6)
     check.eq(wsc:connect(), true, url .. ": connect starts")
     local first = nextEvent()
     check.eq(first.event, "conack", url .. ": conack")
@@ -253,9 +255,22 @@ sys.taskInit(function()
     wsc:close()
     expectFailure("wss://127.0.0.1:" .. PORT .. "/echo", "connect", "wss to a plain server")
 
+    -- IPv6: a literal, and use_ipv6 asking the adapter's DNS for AAAA (the name has no A record)
+    wsc, nextEvent = connected("ws://[::1]:" .. V6 .. "/echo")
+    check.eq(echo("v6").a, "v6", "echo over an IPv6 literal")
+    wsc:close()
+    local queries = {}
+    local dns = dnsPeer.start(DNS, { ["v6.ws.test"] = { AAAA = { "::1" } } }, queries)
+    socket.setDNS(socket.ETH0, 1, "127.0.0.1:" .. DNS)
+    wsc, nextEvent = connected("ws://v6.ws.test:" .. V6 .. "/echo", nil, true)
+    check.eq(echo("by name").a, "by name", "use_ipv6: the AAAA address is used")
+    wsc:close()
+    expectFailure("ws://v6.ws.test:" .. V6 .. "/echo", "connect", "without use_ipv6 only A is asked")
+    socket.close(dns)
+
     for _, pid in ipairs(pids) do peers.kill(pid) end
     os.execute("rm -rf " .. dir)
-    check.done(110)
+    check.done(125)
 end)
 
 sys.run()

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""WebSocket peers for luatnet's websocket tests, on loopback, ending by themselves after --lifetime seconds.
+"""WebSocket peers for luatnet's websocket tests, on loopback (--host 127.0.0.1 or ::1), ending by themselves after --lifetime seconds.
 
 --port: a Python `websockets` server (ws://, or wss:// with --cert/--key) whose path picks the behaviour:
   /echo             every message back, text as text and binary as binary
@@ -149,6 +149,7 @@ async def raw_handler(reader, writer):
 
 async def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--raw-port", type=int)
     parser.add_argument("--cert")
@@ -159,7 +160,7 @@ async def main():
     if args.cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.cert, args.key)
-    async with websockets.serve(handler, "127.0.0.1", args.port, ssl=context, compression=None, ping_interval=None):
+    async with websockets.serve(handler, args.host, args.port, ssl=context, compression=None, ping_interval=None):
         if args.raw_port:
             raw = await asyncio.start_server(raw_handler, "127.0.0.1", args.raw_port)
         await asyncio.sleep(args.lifetime)
