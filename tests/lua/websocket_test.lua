@@ -231,6 +231,9 @@ sys.taskInit(function()
     check.eq(e.a and #e.a, 32768, "a 32 KiB frame is delivered")
     check.eq(nextEvent().a, "after", "and the frame after it")
     wsc:close()
+    wsc, nextEvent = connected(WS_RAW .. "/raw/not-utf8")
+    check.eq(nextEvent().a, "\xff\xfe bytes", "a text frame is passed on without a UTF-8 check")
+    wsc:close()
     wsc, nextEvent = connected(WS_RAW .. "/raw/trickle")
     local texts = {}
     for _ = 1, 3 do texts[#texts + 1] = nextEvent().a end

@@ -16,6 +16,7 @@
 #include "loop/event_loop.hpp"
 #include "proto/websocket/client.hpp"
 #include "proto/websocket/handshake.hpp"
+#include "proto/websocket/text_frames.hpp"
 #include "proto/websocket/url.hpp"
 
 namespace luatnet::proto::websocket {
@@ -127,6 +128,28 @@ TEST(WebSocketHandshake, RefusesWrongAnswers) {
     status = endless.feed(as_bytes(line), consumed);
   EXPECT_EQ(status, HandshakeReader::Status::Rejected);
   EXPECT_LE(lines * line.size(), HandshakeReader::kMaxResponse + line.size());
+}
+
+TEST(WebSocketTextFrames, TextBecomesBinaryAndIsRememberedAcrossAnySplit) {
+  // text "hi" (FIN), a masked ping, a 300-byte text frame without FIN (16-bit length), a binary frame with
+  // a 64-bit length of 2 and a continuation
+  std::vector<std::uint8_t> stream = {0x81, 0x02, 'h', 'i', 0x89, 0x81, 1, 2, 3, 4, 'p', 0x01, 126, 0x01, 0x2C};
+  stream.insert(stream.end(), 300, 'x');
+  for (std::uint8_t byte : {0x82, 127, 0, 0, 0, 0, 0, 0, 0, 2, 0x01, 0x81, 0x80, 0x00}) stream.push_back(byte);
+  for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
+    auto bytes = stream;
+    TextFrameUnmarker unmarker;
+    unmarker.scan(std::span(bytes).subspan(0, cut));
+    unmarker.scan(std::span(bytes).subspan(cut));
+    EXPECT_EQ(bytes[0], 0x82) << cut;
+    EXPECT_EQ(bytes[4], 0x89) << cut;
+    EXPECT_EQ(bytes[11], 0x02) << cut;
+    EXPECT_EQ(bytes[stream.size() - 2], 0x80) << cut;  // continuations keep their opcode
+    std::vector<bool> text;
+    for (int i = 0; i < 5; ++i) text.push_back(unmarker.next_frame_was_text());
+    EXPECT_EQ(text, (std::vector<bool>{true, false, true, false, false})) << cut;
+    EXPECT_FALSE(unmarker.next_frame_was_text());
+  }
 }
 
 // The Client over wss against the Python server (tests/peers/websocket_server.py) with certificates that

@@ -129,6 +129,7 @@ void Client::start_session() {
   wslay_event_config_set_no_buffering(context, 1);
   wslay_event_config_set_max_recv_msg_length(context, options_.max_frame);
   handshake_.reset();
+  unmarker_ = TextFrameUnmarker();
   state_ = State::Open;
   frame_is_data_ = false;
   frame_payload_.clear();
@@ -284,6 +285,7 @@ ssize_t Client::on_wslay_recv(wslay_event_context* context, std::uint8_t* buffer
   }
   std::size_t taken = std::min(length, self->unread_.size());
   std::copy_n(self->unread_.begin(), taken, buffer);
+  self->unmarker_.scan({buffer, taken});
   self->unread_ = self->unread_.subspan(taken);
   return static_cast<ssize_t>(taken);
 }
@@ -301,7 +303,7 @@ int Client::on_wslay_genmask(wslay_event_context*, std::uint8_t* buffer, std::si
 void Client::on_wslay_frame_start(wslay_event_context*, const wslay_event_on_frame_recv_start_arg* arg, void* user) {
   auto* self = static_cast<Client*>(user);
   self->frame_fin_ = arg->fin != 0;
-  self->frame_opcode_ = arg->opcode;
+  self->frame_opcode_ = self->unmarker_.next_frame_was_text() ? int{WSLAY_TEXT_FRAME} : int{arg->opcode};
   self->frame_is_data_ = !wslay_is_ctrl_frame(arg->opcode);
   self->frame_payload_.clear();
   if (self->frame_is_data_ && arg->payload_length > self->options_.max_frame) self->frame_too_long_ = true;

@@ -2,7 +2,8 @@
 // proto::Connection. It does the HTTP upgrade (handshake.hpp), frames with wslay (client frames masked with
 // random keys), answers pings, sends a ping after `keepalive` seconds without traffic, reports every frame
 // of a message on its own (fin and opcode as received, no reassembly, at most max_frame bytes each), counts
-// sent frames until the socket reports them acknowledged, and reconnects after a delay when asked to.
+// sent frames until the socket reports them acknowledged, passes text on without a UTF-8 check (as the
+// firmware), and reconnects after a delay when asked to.
 // Failures are reported as the firmware reports them: error(kind) and then disconnect.
 #pragma once
 
@@ -22,6 +23,7 @@
 
 #include "proto/connection.hpp"
 #include "proto/websocket/handshake.hpp"
+#include "proto/websocket/text_frames.hpp"
 #include "proto/websocket/url.hpp"
 
 namespace luatnet::proto::websocket {
@@ -120,7 +122,8 @@ class Client final : public std::enable_shared_from_this<Client> {
   std::optional<HandshakeReader> handshake_;
   std::unique_ptr<wslay_event_context, SessionDeleter> session_;
   std::span<const std::uint8_t> unread_;  // received bytes wslay has not taken yet
-  std::vector<std::uint8_t> outgoing_;    // frames wslay wrote during one flush
+  TextFrameUnmarker unmarker_;
+  std::vector<std::uint8_t> outgoing_;  // frames wslay wrote during one flush
   // the frame being received
   bool frame_fin_ = false;
   int frame_opcode_ = 0;
