@@ -10,10 +10,12 @@ packages=(
   libcli11-dev         # CLI11: the command line
   nlohmann-json3-dev   # nlohmann::json: parsing for the json module
   zlib1g-dev           # zlib: deflate streams for the miniz module
-  libhttp-parser-dev   # http_parser: the http module's sans-I/O response parser
+  libhttp-parser-dev   # http_parser: sans-I/O parsing of http responses and websocket upgrades
   libgtest-dev         # GoogleTest: C++ unit tests
   socat ncat openssl iproute2 python3  # real peers and helpers for the behaviour tests
   python3-pyftpdlib    # pyftpdlib: the real FTP server the ftp tests talk to
+  libwslay-dev         # WebSocket framing (websocket module)
+  python3-websockets   # the WebSocket server of the websocket tests
 )
 missing=()
 for package in "${packages[@]}"; do

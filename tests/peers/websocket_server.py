@@ -12,7 +12,7 @@
   /raw/garbage, /raw/not101, /raw/wrong-accept, /raw/endless-headers   (bad upgrade answers)
   /raw/huge-length   a frame header announcing 2^62 bytes, then a stream of bytes
   /raw/mid-frame     half a frame, then the connection closes
-  /raw/masked        a masked frame (servers must not mask)
+  /raw/masked        a masked frame (servers must not mask); /raw/bad-opcode a frame with opcode 3
   /raw/not-utf8      a text frame that is not UTF-8 (the firmware passes it on)
   /raw/too-big       a 40000-byte frame; /raw/max-frame a 32768-byte one, then "after"
   /raw/trickle       response and two frames in one write, then a frame one byte at a time
@@ -121,6 +121,8 @@ async def raw_handler(reader, writer):
             writer.write(upgrade_answer(key) + frame(1, b"0123456789" * 100)[:60])
         elif path == "/raw/masked":
             writer.write(upgrade_answer(key) + frame(1, b"masked", mask=b"\x01\x02\x03\x04"))
+        elif path == "/raw/bad-opcode":
+            writer.write(upgrade_answer(key) + frame(3, b"reserved opcode"))
         elif path == "/raw/not-utf8":
             writer.write(upgrade_answer(key) + frame(1, b"\xff\xfe bytes"))
         elif path == "/raw/too-big":
@@ -142,7 +144,7 @@ async def raw_handler(reader, writer):
                 elif opcode == 8:
                     break
         await writer.drain()
-        if path in ("/raw/trickle", "/raw/max-frame", "/raw/masked", "/raw/too-big", "/raw/not-utf8"):
+        if path in ("/raw/trickle", "/raw/max-frame", "/raw/masked", "/raw/too-big", "/raw/not-utf8", "/raw/bad-opcode"):
             await asyncio.sleep(5)
     except (asyncio.IncompleteReadError, ConnectionError, StopIteration, IndexError):
         pass
