@@ -2,7 +2,7 @@
 """WebSocket peers for luatnet's websocket tests, on loopback (--host 127.0.0.1 or ::1), ending by themselves after --lifetime seconds.
 
 --port: a Python `websockets` server (ws://, or wss:// with --cert/--key) whose path picks the behaviour:
-  /echo             every message back, text as text and binary as binary
+  /echo, /ws/echo   every message back, text as text and binary as binary
   /headers?...      first a JSON text with the request's path and headers, then echo
   /fragments        a text message in three frames, then a binary one in two
   /ping             pings with payload "hello", then sends "pong hello" once the pong matched
@@ -33,7 +33,7 @@ last_close = {"code": "none"}
 
 
 async def handler(ws, path):
-    if path == "/echo":
+    if path in ("/echo", "/ws/echo"):  # /ws/echo: the path the firmware demos use
         async for message in ws:
             await ws.send(message)
     elif path.startswith("/headers"):
