@@ -39,6 +39,8 @@ struct ClientOptions {
   std::size_t max_frame = 32 * 1024;  // the firmware's WEBSOCKET_PAYLOAD_MAX with PSRAM (the PC build too)
 };
 
+// Handlers run inside the Client's own calls (from the loop): they must not call back into the Client; the
+// Lua binding only posts them to the bus.
 struct ClientHandlers {
   std::function<void()> connack;
   std::function<void(std::string_view payload, bool fin, int opcode)> frame;  // opcodes 0, 1, 2
