@@ -23,8 +23,8 @@ local WS = "ws://127.0.0.1:" .. PORT
 local WS_RAW = "ws://127.0.0.1:" .. RAW
 
 -- A client whose events are kept in order; next(name) takes the next event, which must be `name`.
-local function open(url, keepalive, ipv6)
-    local wsc = websocket.create(nil, url, keepalive, ipv6)
+local function open(url, keepalive, ipv6, adapter)
+    local wsc = websocket.create(adapter, url, keepalive, ipv6)
     local events = {}
     wsc:on(function(client, event, a, b, c)
         events[#events + 1] = { client = client, event = event, a = a, b = b, c = c }
@@ -71,7 +71,7 @@ sys.taskInit(function()
     check.raises("bad argument #2", "url must be a string", websocket.create, nil, {})
     check.raises("bad argument #1", "adapter must be a number", websocket.create, "eth", WS)
     check.eq(websocket.create(99, WS), nil, "unknown adapter: nil")
-    check.eq(websocket.create(socket.LWIP_GP, WS), nil, "adapter not registered: nil")
+    check.eq(websocket.create(socket.LWIP_STA, WS), nil, "adapter not registered: nil")
     for _, bad in ipairs({ "http://127.0.0.1/", "ws://", "ws://:80/", "ws://h:99999/", "ws://h:8a/", "ws://u:p@h/",
         "ws://h /x", "ws://[::1/", "ws://h:1:2/" }) do
         check.eq(websocket.create(nil, bad), nil, "malformed URL refused: " .. bad)
@@ -254,6 +254,44 @@ sys.taskInit(function()
     check.truthy(mcu.ticks() - reconnectStart >= 2000, "autoreconn waits at least 1 s (500 is raised to 1000)")
     wsc:close()
 
+    -- an open client is not collected while the script holds no reference (the firmware keeps it); a
+    -- closed one is, with no event after close
+    do
+        local orphan = websocket.create(nil, WS .. "/echo")
+        orphan:on(function(client, event)
+            if event == "conack" then client:send("orphan") elseif event == "recv" then
+                sys.publish("ORPHAN", event)
+                client:close()
+            end
+        end)
+        orphan:connect()
+    end
+    collectgarbage()
+    collectgarbage()
+    check.eq(sys.waitUntil("ORPHAN", 5000), true, "an unreferenced client still works")
+    collectgarbage()
+    collectgarbage()
+    sys.wait(200)
+
+    -- a simulated link (LWIP_GP, 4 KiB send buffer): its loss ends the session like any loss, autoreconn
+    -- brings it back once the link returns
+    wsc, nextEvent = open(WS .. "/echo", nil, nil, socket.LWIP_GP)
+    wsc:autoreconn(true, 1000)
+    wsc:connect()
+    check.eq(nextEvent().event, "conack", "simulated link: conack")
+    check.eq(echo(big).a == big, true, "30000 bytes through a 4 KiB send buffer")
+    netsim.link(socket.LWIP_GP, false)
+    e = nextEvent()
+    check.eq(e.event .. ":" .. tostring(e.a), "error:connect", "link lost: error connect")
+    check.eq(nextEvent().event, "disconnect", "link lost: disconnect")
+    sys.timerStart(netsim.link, 1500, socket.LWIP_GP, true)
+    local lostAt = mcu.ticks()
+    repeat e = nextEvent(6000) until e.event ~= "error" and e.event ~= "disconnect"
+    check.eq(e.event, "conack", "link back: reconnected")
+    check.truthy(mcu.ticks() - lostAt >= 1400, "not before the link returned")
+    check.eq(echo("again").a, "again", "echo after the reconnect")
+    wsc:close()
+
     -- wss: the firmware's websocket.create verifies no certificate
     wsc, nextEvent = connected("wss://127.0.0.1:" .. TLS .. "/echo")
     check.eq(echo("over tls").a, "over tls", "wss echo")
@@ -275,7 +313,7 @@ sys.taskInit(function()
 
     for _, pid in ipairs(pids) do peers.kill(pid) end
     os.execute("rm -rf " .. dir)
-    check.done(135)
+    check.done(143)
 end)
 
 sys.run()
