@@ -4,6 +4,7 @@
 -- sends them: conack, recv(data, fin, opcode), sent, error(kind, 0), disconnect.
 local check = require "check"
 local dnsPeer = require "dns_peer"
+local host = require "luatnet.host"
 local peers = require "peers"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
@@ -60,7 +61,7 @@ local function expectFailure(url, kind, what)
 end
 
 local function rssKiB()
-    return tonumber(io.open("/proc/self/status"):read("*a"):match("VmRSS:%s*(%d+)"))
+    return tonumber(host.open("/proc/self/status"):read("*a"):match("VmRSS:%s*(%d+)"))
 end
 
 sys.taskInit(function()
