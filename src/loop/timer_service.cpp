@@ -4,10 +4,14 @@
 
 namespace luatnet::loop {
 
+std::chrono::milliseconds TimerService::capped(std::int64_t ms) {
+  return std::chrono::milliseconds(std::clamp<std::int64_t>(ms, 0, kMaxDelay.count()));
+}
+
 void TimerService::start(std::int64_t id, std::int64_t ms, bool repeat) {
   stop(id);
   auto entry = std::make_shared<Entry>(io_);
-  entry->period = std::chrono::milliseconds(std::max<std::int64_t>(ms, 0));
+  entry->period = capped(ms);
   entry->repeat = repeat;
   entry->timer.expires_after(entry->period);
   timers_[id] = entry;

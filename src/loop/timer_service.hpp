@@ -14,9 +14,15 @@ namespace luatnet::loop {
 
 class TimerService {
  public:
+  // The longest delay a timer takes (about 31 years, beyond any run): longer ones are capped to it, so
+  // that a huge delay never fires early through an overflow of the clock's arithmetic.
+  static constexpr std::chrono::milliseconds kMaxDelay{1'000'000'000'000};
+  // `ms` capped to [0, kMaxDelay].
+  static std::chrono::milliseconds capped(std::int64_t ms);
+
   TimerService(asio::io_context& io, MessageBus& bus) : io_(io), bus_(bus) {}
 
-  // Starts (or restarts) timer `id`; a repeating timer fires every `ms` until stopped.
+  // Starts (or restarts) timer `id`; a repeating timer fires every `ms` (capped) until stopped.
   void start(std::int64_t id, std::int64_t ms, bool repeat);
   // Stops timer `id` and drops a firing of it that is still queued. Unknown ids are ignored.
   void stop(std::int64_t id);

@@ -21,7 +21,7 @@ int rtos_receive(lua_State* L) {
   auto deadline = host.deadline();
   bool own_deadline = false;
   if (timeout >= 0) {
-    auto mine = loop::EventLoop::Clock::now() + std::chrono::milliseconds(timeout);
+    auto mine = loop::EventLoop::Clock::now() + loop::TimerService::capped(timeout);
     if (!deadline || mine < *deadline) {
       deadline = mine;
       own_deadline = true;
@@ -54,10 +54,16 @@ int rtos_receive(lua_State* L) {
   return 0;
 }
 
+// rtos.timer_start(id, ms, repeat) -> 1, or 0 (nothing started) when ms is below 1, as on the device.
+// Delays beyond TimerService::kMaxDelay wait that long.
 int rtos_timer_start(lua_State* L) {
   lua_Integer id = luaL_checkinteger(L, 1);
   lua_Integer ms = luaL_checkinteger(L, 2);
   lua_Integer repeat = luaL_optinteger(L, 3, 0);
+  if (ms < 1) {
+    lua_pushinteger(L, 0);
+    return 1;
+  }
   LuaHost::from(L).loop().timers().start(id, ms, repeat != 0);
   lua_pushinteger(L, 1);
   return 1;

@@ -61,22 +61,97 @@ local function nextFreeId(last, low, high)
     return last
 end
 
+-- Live timers by target, so that "the same timer" (target and arguments) is found without looking at
+-- every live timer: byTarget[target][key] is the id, or a list of ids, of the target's timers whose
+-- first argument is `key` (NO_ARGS: none). A task server has one timer per task on the same function,
+-- told apart by the first argument (the task name), so the lists stay short. Keys are weak: an entry
+-- outlives its timers only until its function or coroutine is collected.
+local byTarget = setmetatable({}, { __mode = "k" })
+local NO_ARGS, UNKEYABLE = {}, {} -- UNKEYABLE: a first argument that is nil or NaN
+
+local function sameArgs(args, stored)
+    if stored == nil then return args.n == 0 end
+    if args.n ~= stored.n then return false end
+    for i = 1, args.n do
+        if args[i] ~= stored[i] then return false end
+    end
+    return true
+end
+
+local function argsKey(args)
+    if args == nil or args.n == 0 then return NO_ARGS end
+    local first = args[1]
+    if first == nil or first ~= first then return UNKEYABLE end
+    return first
+end
+
+local function remember(id, target, args)
+    timerTargets[id], timerArgs[id] = target, args
+    local slots = byTarget[target]
+    if slots == nil then
+        slots = {}
+        byTarget[target] = slots
+    end
+    local key = argsKey(args)
+    local slot = slots[key]
+    if slot == nil then
+        slots[key] = id
+    elseif type(slot) == "table" then
+        slot[#slot + 1] = id
+    else
+        slots[key] = { slot, id }
+    end
+end
+
+local function forget(id)
+    local target = timerTargets[id]
+    if target == nil then return end
+    local slots, key = byTarget[target], argsKey(timerArgs[id])
+    timerTargets[id], timerArgs[id] = nil, nil
+    local slot = slots[key]
+    if slot == id then
+        slots[key] = nil
+    elseif type(slot) == "table" then
+        for i = 1, #slot do
+            if slot[i] == id then
+                table.remove(slot, i)
+                break
+            end
+        end
+        if #slot == 1 then slots[key] = slot[1] end
+    end
+end
+
+-- The id of the live timer of `target` with exactly these (packed) arguments, or nil.
+local function findTimer(target, args)
+    local slots = target ~= nil and byTarget[target]
+    local slot = slots and slots[argsKey(args)]
+    if slot == nil then return nil end
+    if type(slot) ~= "table" then
+        return sameArgs(args, timerArgs[slot]) and slot or nil
+    end
+    for i = 1, #slot do
+        if sameArgs(args, timerArgs[slot[i]]) then return slot[i] end
+    end
+end
+
 -- Woken with values: by a message before the timer fired (waitUntil), so the timer is no longer wanted.
 local function afterWait(id, ...)
     if select("#", ...) ~= 0 then
         rtos.timer_stop(id)
-        timerTargets[id] = nil
+        forget(id)
     end
     return ...
 end
 
+-- As on the device, a wait shorter than 1 ms (0, negative) returns at once, without yielding.
 function sys.wait(ms)
     checkNumber("wait", 1, ms)
     local co = sys.check_task()
     lastWaitId = nextFreeId(lastWaitId, 0, WAIT_TIMER_LIMIT - 1)
     local id = lastWaitId
-    timerTargets[id] = co
-    rtos.timer_start(id, ms)
+    if rtos.timer_start(id, ms) ~= 1 then return end
+    remember(id, co)
     return afterWait(id, coroutine.yield())
 end
 
@@ -89,17 +164,8 @@ end
 
 ------------------------------------------------------------------------ timers
 
-local function sameArgs(args, stored)
-    if stored == nil then return args.n == 0 end
-    if args.n ~= stored.n then return false end
-    for i = 1, args.n do
-        if args[i] ~= stored[i] then return false end
-    end
-    return true
-end
-
 local function dropTimer(id)
-    timerTargets[id], timerArgs[id] = nil, nil
+    forget(id)
     rtos.timer_stop(id)
 end
 
@@ -108,32 +174,39 @@ function sys.timerStop(target, ...)
         dropTimer(target)
         return
     end
-    local args = pack(...)
-    for id, fn in pairs(timerTargets) do
-        if fn == target and sameArgs(args, timerArgs[id]) then
-            dropTimer(id)
-            return
-        end
-    end
+    local id = findTimer(target, pack(...))
+    if id then dropTimer(id) end
 end
 
 function sys.timerStopAll(fn)
-    for id, target in pairs(timerTargets) do
-        if target == fn then dropTimer(id) end
+    local slots = fn ~= nil and byTarget[fn]
+    if not slots then return end
+    local ids = {}
+    for _, slot in pairs(slots) do
+        if type(slot) == "table" then
+            table.move(slot, 1, #slot, #ids + 1, ids)
+        else
+            ids[#ids + 1] = slot
+        end
     end
+    for i = 1, #ids do dropTimer(ids[i]) end
 end
 
 function sys.timerAdvStart(fn, ms, repeating, ...)
     checkFunction("timerStart", 1, fn)
     checkNumber("timerStart", 2, ms)
     -- A function with the same arguments names the same timer: starting it again restarts it.
-    sys.timerStop(fn, ...)
+    local args = pack(...)
+    local same = findTimer(fn, args)
+    if same then dropTimer(same) end
     lastCallbackId = nextFreeId(lastCallbackId, WAIT_TIMER_LIMIT, CALLBACK_TIMER_LIMIT)
     local id = lastCallbackId
-    timerTargets[id] = fn
-    local args = pack(...)
-    if args.n > 0 then timerArgs[id] = args end
-    rtos.timer_start(id, ms, repeating)
+    -- As on the device, a timer shorter than 1 ms is not started: nil, and an error in the log.
+    if rtos.timer_start(id, ms, repeating) ~= 1 then
+        log.error("sys", "timer not started: its time must be at least 1 ms, got " .. tostring(ms))
+        return nil
+    end
+    remember(id, fn, args.n > 0 and args or nil)
     return id
 end
 
@@ -149,23 +222,19 @@ function sys.timerIsActive(target, ...)
     if math.type(target) ~= nil then
         return timerTargets[target] ~= nil
     end
-    local args = pack(...)
-    for id, fn in pairs(timerTargets) do
-        if fn == target and sameArgs(args, timerArgs[id]) then return true end
-    end
-    return false
+    return findTimer(target, pack(...)) ~= nil
 end
 
 local function onTimer(id, repeating)
     local target = timerTargets[id]
     if target == nil then return end
     if id < WAIT_TIMER_LIMIT then
-        timerTargets[id] = nil
+        forget(id)
         sys.coresume(target)
         return
     end
     local args = timerArgs[id]
-    if not repeating then timerTargets[id], timerArgs[id] = nil, nil end
+    if not repeating then forget(id) end
     if args then
         protectedCall(target, unpack(args, 1, args.n))
     else
