@@ -60,6 +60,7 @@ char Logger::letter(LogLevel level) {
     case LogLevel::Warn:
       return 'W';
     case LogLevel::Error:
+    case LogLevel::Fatal:
     case LogLevel::Silent:
       break;
   }

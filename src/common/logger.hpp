@@ -8,8 +8,9 @@
 
 namespace luatnet {
 
-// Numeric levels as LuatOS scripts see them through log.setLevel/log.getLevel.
-enum class LogLevel : int { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Silent = 7 };
+// Numeric levels as LuatOS scripts see them through log.setLevel/log.getLevel. Fatal and the numbers above
+// it are thresholds only (log.fatal writes at Error): at Fatal nothing is written, as at Silent.
+enum class LogLevel : int { Trace = 0, Debug = 1, Info = 2, Warn = 3, Error = 4, Fatal = 5, Silent = 7 };
 
 class Logger {
  public:
@@ -17,9 +18,7 @@ class Logger {
 
   void set_level(LogLevel level) { level_ = level; }
   [[nodiscard]] LogLevel level() const { return level_; }
-  [[nodiscard]] bool enabled(LogLevel level) const {
-    return level_ != LogLevel::Silent && static_cast<int>(level) >= static_cast<int>(level_);
-  }
+  [[nodiscard]] bool enabled(LogLevel level) const { return static_cast<int>(level) >= static_cast<int>(level_); }
 
   void set_style(int style) { style_ = style; }
   [[nodiscard]] int style() const { return style_; }
@@ -27,7 +26,7 @@ class Logger {
   // Sends lines to `path` (appending); returns false when the file cannot be opened.
   bool open_file(const std::string& path);
 
-  // Writes one finished line (a newline is added).
+  // Writes one finished line (a newline is added), whatever the level: print's way out, and log's.
   void write_line(std::string_view line);
 
   // Internal messages from C++ layers, shaped like the firmware's "I/tag message".

@@ -1,7 +1,9 @@
-// Lua bindings layer: the `log` module. Formats Lua values the way the firmware prints them and hands the
-// finished line to the shared Logger.
+// Lua bindings layer: the `log` module and `print`. Both format Lua values the way the firmware's print
+// does (values joined by one space) and hand the finished line to the shared Logger, as on the device,
+// where log writes through print and both reach the same console.
 #include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "common/logger.hpp"
 #include "lua/modules.hpp"
@@ -19,6 +21,23 @@ void caller_position(lua_State* L, char (&out)[256]) {
   const char* source = ar.source[0] == '@' || ar.source[0] == '=' ? ar.source + 1 : ar.short_src;
   const char* slash = std::strrchr(source, '/');
   std::snprintf(out, sizeof out, "%s:%d", slash != nullptr ? slash + 1 : source, ar.currentline);
+}
+
+// Appends values first..last, each through tostring (so __tostring and __name count), separated by one
+// space; `after_text`: the line already holds text, so a space comes first.
+void add_values(lua_State* L, luaL_Buffer& line, int first, int last, bool after_text) {
+  for (int i = first; i <= last; ++i) {
+    if (after_text || i > first) luaL_addchar(&line, ' ');
+    luaL_tolstring(L, i, nullptr);
+    luaL_addvalue(&line);
+  }
+}
+
+void write_result(lua_State* L, luaL_Buffer& line) {
+  luaL_pushresult(&line);
+  size_t length = 0;
+  const char* text = lua_tolstring(L, -1, &length);
+  Logger::instance().write_line({text, length});
 }
 
 // The line is built in a Lua buffer: luaL_tolstring may run a __tostring that raises, and a Lua error
@@ -40,14 +59,14 @@ int write_log(lua_State* L, LogLevel level) {
     case 1:  // position in place of "user.", the tag becomes the first value
       caller_position(L, position);
       luaL_addstring(&line, position);
-      luaL_addchar(&line, '\t');
+      luaL_addchar(&line, ' ');
       luaL_addlstring(&line, tag, tag_length);
       break;
     case 2:
       caller_position(L, position);
       luaL_addstring(&line, "user.");
       luaL_addlstring(&line, tag, tag_length);
-      luaL_addchar(&line, '\t');
+      luaL_addchar(&line, ' ');
       luaL_addstring(&line, position);
       break;
     default:
@@ -55,15 +74,19 @@ int write_log(lua_State* L, LogLevel level) {
       luaL_addlstring(&line, tag, tag_length);
       break;
   }
-  for (int i = 2; i <= argc; ++i) {
-    luaL_addchar(&line, '\t');
-    luaL_tolstring(L, i, nullptr);
-    luaL_addvalue(&line);
-  }
-  luaL_pushresult(&line);
-  size_t length = 0;
-  const char* text = lua_tolstring(L, -1, &length);
-  logger.write_line({text, length});
+  add_values(L, line, 2, argc, true);
+  write_result(L, line);
+  return 0;
+}
+
+// print(...): the values joined by one space, to the log's destination, whatever the level (as on the
+// device, where print is the console).
+int print(lua_State* L) {
+  int argc = lua_gettop(L);
+  luaL_Buffer line;
+  luaL_buffinit(L, &line);
+  add_values(L, line, 1, argc, false);
+  write_result(L, line);
   return 0;
 }
 
@@ -73,33 +96,36 @@ int log_info(lua_State* L) { return write_log(L, LogLevel::Info); }
 int log_warn(lua_State* L) { return write_log(L, LogLevel::Warn); }
 int log_error(lua_State* L) { return write_log(L, LogLevel::Error); }
 
+// The names the firmware accepts, plus TRACE for luatnet's log.trace. FATAL is above ERROR: it silences
+// log.error and log.fatal too.
 struct NamedLevel {
   const char* name;
   LogLevel level;
 };
 constexpr NamedLevel kLevels[] = {{"SILENT", LogLevel::Silent}, {"TRACE", LogLevel::Trace}, {"DEBUG", LogLevel::Debug},
                                   {"INFO", LogLevel::Info},     {"WARN", LogLevel::Warn},   {"ERROR", LogLevel::Error},
-                                  {"FATAL", LogLevel::Error}};
+                                  {"FATAL", LogLevel::Fatal}};
 
+// As on the firmware, 0 and anything it does not know switch logging off; luatnet says so first.
 int log_set_level(lua_State* L) {
+  auto& logger = Logger::instance();
   if (lua_isinteger(L, 1)) {
     lua_Integer value = lua_tointeger(L, 1);
     luaL_argcheck(L, value >= 0 && value <= 7, 1, "level must be 0..7");
-    // As on the firmware, 0 and the unused numbers above ERROR switch logging off.
-    Logger::instance().set_level(value == 0 || value > 4 ? LogLevel::Silent : static_cast<LogLevel>(value));
+    logger.set_level(value == 0 ? LogLevel::Silent : static_cast<LogLevel>(value));
     return 0;
   }
-  if (lua_type(L, 1) != LUA_TSTRING) {
-    return luaL_argerror(L, 1, "level name (string) or number expected");
-  }
-  const char* name = lua_tostring(L, 1);
+  const char* name = lua_type(L, 1) == LUA_TSTRING ? lua_tostring(L, 1) : nullptr;
   for (const auto& entry : kLevels) {
-    if (std::strcmp(entry.name, name) == 0) {
-      Logger::instance().set_level(entry.level);
+    if (name != nullptr && std::strcmp(entry.name, name) == 0) {
+      logger.set_level(entry.level);
       return 0;
     }
   }
-  return luaL_argerror(L, 1, "unknown level (SILENT, DEBUG, INFO, WARN, ERROR)");
+  const char* shown = name != nullptr ? name : luaL_typename(L, 1);
+  logger.log(LogLevel::Warn, "log", std::string("setLevel: unknown level ") + shown + ", logging switched off");
+  logger.set_level(LogLevel::Silent);
+  return 0;
 }
 
 int log_get_level(lua_State* L) {
@@ -125,6 +151,7 @@ void open_log(lua_State* L) {
                                 {"error", guarded<log_error>},        {"fatal", guarded<log_error>},
                                 {"setLevel", guarded<log_set_level>}, {"getLevel", guarded<log_get_level>},
                                 {"style", guarded<log_style>},        {nullptr, nullptr}};
+  lua_register(L, "print", guarded<print>);
   luaL_newlib(L, functions);
   const std::pair<const char*, LogLevel> constants[] = {{"LOG_SILENT", LogLevel::Silent},
                                                         {"LOG_DEBUG", LogLevel::Debug},

@@ -59,7 +59,7 @@ expect "os.exit code is the exit code" 3 "" -- "$bin" "$work/exit.lua"
 mkdir -p "$work/app" "$work/lib"
 printf 'local helper = require "helper"\nlog.info("app", helper.name, PROJECT)\n' >"$work/app/main.lua"
 printf 'PROJECT = "demo"\nreturn { name = "from-lib" }\n' >"$work/lib/helper.lua"
-expect "folder run with a library folder" 0 "from-lib	demo" -- "$bin" run "$work/app" "$work/lib"
+expect "folder run with a library folder" 0 "I/user.app from-lib demo" -- "$bin" run "$work/app" "$work/lib"
 expect "missing script" 2 "no script" -- "$bin" "$work/none.lua"
 
 # Folder arguments are searched through: require and /luadb/ find files in subfolders.
