@@ -1,6 +1,11 @@
 // CLI layer: `luatnet [run] main.lua|folder [more files or folders...]`, like the LuatOS PC simulator.
 // It parses options, wires the event loop to the Lua host and turns the run's outcome into an exit code.
+#include <linux/close_range.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -14,6 +19,19 @@
 #include "lua/lua_host.hpp"
 #include "lua/modules.hpp"
 #include "socket/socket_registry.hpp"
+
+namespace {
+
+// rtos.reboot under --reboot restart: this program again with the same arguments, in a fresh process
+// image, as a device boots afresh; no descriptor (socket, listener, log file) survives into it.
+[[noreturn]] void run_again(char** argv) {
+  close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  execv("/proc/self/exe", argv);
+  std::perror("luatnet: --reboot restart");
+  std::_Exit(1);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -30,6 +48,7 @@ int main(int argc, char** argv) {
   bool exit_on_error = false;
   std::string adapters_file;
   std::string fs_folder;
+  std::string reboot = "exit";
   app.add_option("script", script, "main.lua, or a folder that holds one")->required();
   app.add_option("paths", search_paths,
                  "more files or folders: folders (with every folder below) go on the require path, and every "
@@ -46,6 +65,10 @@ int main(int argc, char** argv) {
   app.add_option("--fs", fs_folder,
                  "host folder holding the device's file system (/data.txt is DIR/data.txt; fskv is kept there "
                  "too); default: .luatnet-fs in the project's folder");
+  app.add_option("--reboot", reboot,
+                 "what rtos.reboot does: exit (with code " + std::to_string(luatnet::lua::kRebootExitCode) +
+                     ") or restart (run the project again)")
+      ->check(CLI::IsMember({"exit", "restart"}));
   try {
     app.parse(args);
   } catch (const CLI::ParseError& error) {
@@ -81,6 +104,7 @@ int main(int argc, char** argv) {
 
   luatnet::lua::HostOptions options;
   options.exit_on_task_error = exit_on_error;
+  if (reboot == "restart") options.restart = [argv] { run_again(argv); };
   if (timeout_seconds > 0) {
     options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
   }

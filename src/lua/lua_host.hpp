@@ -15,9 +15,13 @@
 
 namespace luatnet::lua {
 
+// rtos.reboot ends the run with this exit code, unless HostOptions::restart is set.
+inline constexpr int kRebootExitCode = 75;
+
 struct HostOptions {
   bool exit_on_task_error = false;                   // the device keeps other tasks running
   std::optional<std::chrono::milliseconds> timeout;  // --timeout
+  std::function<void()> restart;                     // --reboot restart: what rtos.reboot runs (does not return)
 };
 
 class LuaHost {
@@ -31,6 +35,7 @@ class LuaHost {
   int run(const std::string& main_script, const std::vector<std::filesystem::path>& require_folders);
 
   static LuaHost& from(lua_State* L);
+  [[nodiscard]] const HostOptions& options() const { return options_; }
   lua_State* state() { return L_; }
   loop::EventLoop& loop() { return loop_; }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "common/logger.hpp"
 #include "lua/lua_host.hpp"
 #include "lua/modules.hpp"
 
@@ -74,9 +75,15 @@ int rtos_timer_stop(lua_State* L) {
   return 0;
 }
 
-int rtos_reboot(lua_State* /*L*/) {
+// The device restarts; luatnet ends the process with kRebootExitCode at once (the script goes no
+// further), or runs the project again when started with --reboot restart.
+int rtos_reboot(lua_State* L) {
+  const auto& restart = LuaHost::from(L).options().restart;
+  Logger::instance().log(LogLevel::Info, "rtos",
+                         restart ? "reboot requested: running the project again" : "reboot requested: exiting");
   std::fflush(nullptr);
-  std::exit(0);
+  if (restart) restart();
+  std::exit(kRebootExitCode);
 }
 
 int rtos_bsp(lua_State* L) {

@@ -56,6 +56,29 @@ expect "--exit-on-error exits 1" 1 "task boom" -- "$bin" --exit-on-error "$work/
 printf 'sys.timerStart(function() os.exit(3) end, 10)\nsys.run()\n' >"$work/exit.lua"
 expect "os.exit code is the exit code" 3 "" -- "$bin" "$work/exit.lua"
 
+cat >"$work/reboot.lua" <<'LUA'
+sys.timerStart(function() rtos.reboot() end, 10)
+sys.timerStart(function() log.info("reboot", "still running after rtos.reboot") end, 200)
+sys.run()
+LUA
+expect "rtos.reboot exits with 75" 75 "reboot requested" -- "$bin" "$work/reboot.lua"
+if "$bin" "$work/reboot.lua" 2>&1 | grep -q "still running"; then
+  failed=$((failed + 1))
+  echo "FAILED: the script went on after rtos.reboot"
+else
+  passed=$((passed + 1))
+fi
+
+cat >"$work/restart.lua" <<LUA
+local counter = "$work/boots"
+local boots = tonumber(io.readFile(counter) or "0") + 1
+io.writeFile(counter, tostring(boots))
+log.info("boot", "run", boots)
+if boots < 3 then rtos.reboot() end
+LUA
+expect "--reboot restart runs the project again" 0 "I/user.boot run 3" -- "$bin" --reboot restart "$work/restart.lua"
+expect "--reboot takes exit or restart" 105 "reboot" -- "$bin" --reboot sometimes "$work/restart.lua"
+
 mkdir -p "$work/app" "$work/lib"
 printf 'local helper = require "helper"\nlog.info("app", helper.name, PROJECT)\n' >"$work/app/main.lua"
 printf 'PROJECT = "demo"\nreturn { name = "from-lib" }\n' >"$work/lib/helper.lua"
