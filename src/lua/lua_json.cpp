@@ -91,9 +91,12 @@ void encode_value(lua_State* L, int index, std::string& out, const char* number_
       }
       double value = lua_tonumber(L, index);
       if (!std::isfinite(value)) throw EncodeError{"Cannot serialise number: must not be NaN or Inf"};
-      char text[64];
-      std::snprintf(text, sizeof text, number_format, value);
-      out += text;
+      // "%.14f" of a large number is hundreds of characters: measure, then write in place.
+      int length = std::snprintf(nullptr, 0, number_format, value);
+      std::size_t at = out.size();
+      out.resize(at + static_cast<std::size_t>(length) + 1);
+      std::snprintf(out.data() + at, static_cast<std::size_t>(length) + 1, number_format, value);
+      out.resize(at + static_cast<std::size_t>(length));
       return;
     }
     case LUA_TSTRING: {

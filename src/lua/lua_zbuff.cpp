@@ -1,6 +1,7 @@
 // Lua bindings layer: the `zbuff` module over buffer::ZBuff, with the firmware's argument rules and returns.
 #include "lua/lua_zbuff.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <new>
 #include <string>
@@ -16,6 +17,10 @@ using buffer::ZBuff;
 
 // Larger requests get the documented nil, "memory not enough" instead of an allocator failure.
 constexpr lua_Integer kMaxLength = lua_Integer{512} * 1024 * 1024;
+
+// Key of the metatable a zbuff gets once collected.
+const char kCollectedKey = 0;
+constexpr const char* kCollectedType = "collected ZBUFF*";
 
 enum Seek : lua_Integer { kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2 };
 
@@ -93,7 +98,9 @@ int zbuff_clear(lua_State* L) {
 
 int zbuff_seek(lua_State* L) {
   ZBuff* buff = check_zbuff(L, 1);
-  lua_Integer offset = luaL_checkinteger(L, 2);
+  // Within [-length, length] the sum below cannot overflow, and clamping to [0, length] gives the same.
+  auto length = static_cast<lua_Integer>(buff->length());
+  lua_Integer offset = std::clamp(luaL_checkinteger(L, 2), -length, length);
   lua_Integer whence = luaL_optinteger(L, 3, kSeekSet);
   switch (whence) {
     case kSeekSet:
@@ -102,7 +109,7 @@ int zbuff_seek(lua_State* L) {
       offset += static_cast<lua_Integer>(buff->used());
       break;
     case kSeekEnd:
-      offset += static_cast<lua_Integer>(buff->length());
+      offset += length;
       break;
     default:
       return luaL_argerror(L, 3, "zbuff.SEEK_SET, SEEK_CUR or SEEK_END expected");
@@ -234,9 +241,22 @@ int zbuff_free(lua_State* L) {
   return 0;
 }
 
+// A finalizer that runs later (or the debug library) may still reach the userdata: it becomes an empty
+// ZBuff (holding no memory) under the collected metatable, which refuses every use, this one included.
 int zbuff_gc(lua_State* L) {
-  check_zbuff(L, 1)->~ZBuff();
+  ZBuff* buff = check_zbuff(L, 1);
+  buff->~ZBuff();
+  new (buff) ZBuff();
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &kCollectedKey);
+  lua_setmetatable(L, 1);
   return 0;
+}
+
+int refuse_collected(lua_State* L) { return luaL_error(L, "attempt to use a collected zbuff"); }
+
+int collected_tostring(lua_State* L) {
+  lua_pushfstring(L, "ZBUFF*: %p (collected)", lua_touserdata(L, 1));
+  return 1;
 }
 
 int zbuff_resize(lua_State* L) {
@@ -324,7 +344,7 @@ int zbuff_query(lua_State* L) {
   if (start < 0) return lua_pushnil(L), 1;
   if (start > used) start = used;
   lua_Integer length = luaL_optinteger(L, 3, used);
-  if (length < 0 || start + length > used) length = used - start;
+  if (length < 0 || length > used - start) length = used - start;
   if (length == 0) return lua_pushnil(L), 1;
   const std::uint8_t* p = buff->data() + start;
   auto size = static_cast<size_t>(length);
@@ -402,7 +422,7 @@ int zbuff_to_base64(lua_State* L) {
     lua_pushinteger(L, 0);
     return 1;
   }
-  std::memcpy(target->data(), encoded.data(), encoded.size());
+  if (!encoded.empty()) std::memcpy(target->data(), encoded.data(), encoded.size());  // a freed target has no data()
   target->set_used(encoded.size());
   lua_pushinteger(L, static_cast<lua_Integer>(encoded.size()));
   return 1;
@@ -499,7 +519,19 @@ void open_zbuff(lua_State* L) {
                                   {"__tostring", guarded<zbuff_tostring>},
                                   {nullptr, nullptr}};
   luaL_setfuncs(L, metamethods, 0);
-  // Hide the metatable so a script cannot call __gc twice on the same buffer.
+  // Hidden from getmetatable; through the debug library a second __gc meets the collected metatable.
+  lua_pushstring(L, kZBuffType);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+
+  // Its __name makes argument errors read "ZBUFF* expected, got collected ZBUFF*"; it has no __gc.
+  new_metatable(L, kCollectedType, &kCollectedKey);
+  const luaL_Reg collected[] = {{"__index", guarded<refuse_collected>},
+                                {"__newindex", guarded<refuse_collected>},
+                                {"__len", guarded<refuse_collected>},
+                                {"__tostring", guarded<collected_tostring>},
+                                {nullptr, nullptr}};
+  luaL_setfuncs(L, collected, 0);
   lua_pushstring(L, kZBuffType);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
