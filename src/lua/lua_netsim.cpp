@@ -22,16 +22,22 @@ int netsim_link(lua_State* L) {
   return 1;
 }
 
-lua_Integer field_integer(lua_State* L, const char* name, lua_Integer fallback) {
+// Field `name` of the conditions table, in [0, limit] (limits keep the link's clock arithmetic in range).
+lua_Integer field_integer(lua_State* L, const char* name, lua_Integer fallback, lua_Integer limit) {
   lua_getfield(L, 2, name);
   lua_Integer value = lua_isnil(L, -1) ? fallback : luaL_checkinteger(L, -1);
-  if (value < 0) luaL_error(L, "netsim.set: %s must not be negative", name);
+  if (value < 0 || value > limit) luaL_error(L, "netsim.set: %s must be 0..%I", name, limit);
   lua_pop(L, 1);
   return value;
 }
 
+constexpr lua_Integer kMaxDelayMs = lua_Integer{24} * 3600 * 1000;  // latency, jitter: a day
+constexpr lua_Integer kMaxBandwidthKbps = 1'000'000'000;            // 1 Tbit/s
+constexpr lua_Integer kMaxSendBuffer = lua_Integer{1} << 40;
+constexpr lua_Integer kMaxSeed = 0xffffffff;
+
 // netsim.set(adapter, {latency=ms, jitter=ms, loss=0..1, bandwidth=kbit/s, send_buffer=bytes, seed=n})
-// Fields left out keep their current values.
+// Fields left out keep their current values; one out of range is an error and changes nothing.
 int netsim_set(lua_State* L) {
   auto index = static_cast<int>(luaL_checkinteger(L, 1));
   luaL_checktype(L, 2, LUA_TTABLE);
@@ -43,14 +49,15 @@ int netsim_set(lua_State* L) {
   // Lives across checks that may raise (a longjmp): it must have no destructor to skip.
   static_assert(std::is_trivially_destructible_v<adapter::LinkConditions>);
   adapter::LinkConditions conditions = target->simulator().conditions();
-  conditions.latency = std::chrono::milliseconds(field_integer(L, "latency", conditions.latency.count()));
-  conditions.jitter = std::chrono::milliseconds(field_integer(L, "jitter", conditions.jitter.count()));
-  conditions.bandwidth_bps = static_cast<std::uint64_t>(field_integer(
-                                 L, "bandwidth", static_cast<lua_Integer>(conditions.bandwidth_bps / 1000))) *
-                             1000;
-  conditions.send_buffer =
-      static_cast<std::size_t>(field_integer(L, "send_buffer", static_cast<lua_Integer>(conditions.send_buffer)));
-  conditions.seed = static_cast<std::uint32_t>(field_integer(L, "seed", conditions.seed));
+  conditions.latency = std::chrono::milliseconds(field_integer(L, "latency", conditions.latency.count(), kMaxDelayMs));
+  conditions.jitter = std::chrono::milliseconds(field_integer(L, "jitter", conditions.jitter.count(), kMaxDelayMs));
+  conditions.bandwidth_bps =
+      static_cast<std::uint64_t>(
+          field_integer(L, "bandwidth", static_cast<lua_Integer>(conditions.bandwidth_bps / 1000), kMaxBandwidthKbps)) *
+      1000;
+  conditions.send_buffer = static_cast<std::size_t>(
+      field_integer(L, "send_buffer", static_cast<lua_Integer>(conditions.send_buffer), kMaxSendBuffer));
+  conditions.seed = static_cast<std::uint32_t>(field_integer(L, "seed", conditions.seed, kMaxSeed));
   lua_getfield(L, 2, "loss");
   if (!lua_isnil(L, -1)) {
     double loss = luaL_checknumber(L, -1);
