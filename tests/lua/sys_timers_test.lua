@@ -3,6 +3,12 @@
 -- "the same timer" (function and arguments).
 local check = require "check"
 
+-- rtos.receive with a huge timeout waits for the next message (no clock overflow)
+check.eq(rtos.timer_start(12345, 30), 1, "a plain rtos timer")
+local kind, id
+repeat kind, id = rtos.receive(math.maxinteger) until kind ~= 0 -- 0: another kind of message (IP_READY)
+check.truthy(kind == rtos.MSG_TIMER and id == 12345, "rtos.receive(math.maxinteger) returns the timer's message")
+
 -- sys.timerStart(f, 0): not started, nil, and nothing fires
 local zeroFired = false
 check.eq(sys.timerStart(function() zeroFired = true end, 0), nil, "timerStart with 0 ms returns nil")
@@ -106,6 +112,6 @@ sys.taskInit(function()
     check.eq(r.n, 0, "sys.wait(0) returns nothing")
     check.eq(table.concat(order, ","), "other,waited", "sys.wait(0) did not yield")
     check.truthy(mcu.ticks() - before < 50, "and took no time")
-    check.done(31)
+    check.done(33)
 end)
 sys.run()
