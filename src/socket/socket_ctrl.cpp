@@ -219,8 +219,12 @@ bool SocketCtrl::start_tls(tls::TlsContext::Role role) {
   const auto& context = tls_contexts_[static_cast<int>(role)];
   session_ = std::make_unique<tls::TlsSession>(context, static_cast<tls::RecordIo&>(*this), io_,
                                                options_.connect_timeout, [this] { dispatch(NetEvent::TlsTimer); });
-  if (role == tls::TlsContext::Role::Client && !parse_ip_literal(host_) && !host_.empty()) {
-    session_->set_hostname(host_);
+  if (role == tls::TlsContext::Role::Client && !host_.empty()) {
+    if (auto literal = parse_ip_literal(host_)) {
+      session_->expect_address(*literal, host_);
+    } else {
+      session_->set_hostname(host_);
+    }
   }
   set_state(State::Handshake);
   return true;

@@ -80,6 +80,13 @@ std::optional<Credentials> make_credentials(bool datagram, const std::optional<s
     credentials.psk_identity = client_cert.value_or(client_key.value_or(""));
     return credentials;
   }
+  // Given but empty is not "not given": the firmware cannot parse it and answers false, rather than
+  // silently leaving verification (or the client certificate) out.
+  if ((server_cert && server_cert->empty()) || (client_cert && client_cert->empty()) ||
+      (client_key && client_key->empty())) {
+    error = "empty certificate or key data (give nil to leave it out)";
+    return std::nullopt;
+  }
   credentials.ca = server_cert.value_or("");
   credentials.own_cert = client_cert.value_or("");
   credentials.own_key = client_key.value_or("");
@@ -154,10 +161,12 @@ std::shared_ptr<TlsContext> TlsContext::create(const Credentials& credentials, R
   if (!credentials.ca.empty()) {
     parse_certificates(&context->ca_, credentials.ca);
     mbedtls_ssl_conf_ca_chain(&context->config_, &context->ca_, nullptr);
-    context->verifies_peer_ = true;
   }
-  // Without a CA a client encrypts without checking the server (the seed's "most ordinary encrypted TCP");
-  // a server with a CA requires and checks client certificates.
+  // As the firmware's network adapter decides: a client verifies the server when a CA or a client
+  // certificate is configured (a client certificate without a CA then trusts no server), and otherwise
+  // only encrypts ("the most ordinary encrypted TCP"). A server, whose own certificate is always there,
+  // requires and checks client certificates when it has a CA.
+  context->verifies_peer_ = !credentials.ca.empty() || (role == Role::Client && !credentials.own_cert.empty());
   mbedtls_ssl_conf_authmode(&context->config_,
                             context->verifies_peer_ ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
   if (!credentials.own_cert.empty()) {

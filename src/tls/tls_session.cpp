@@ -1,6 +1,10 @@
 #include "tls/tls_session.hpp"
 
+#include <mbedtls/oid.h>
+#include <mbedtls/x509_crt.h>
+
 #include <algorithm>
+#include <string_view>
 
 #include "common/logger.hpp"
 
@@ -29,6 +33,58 @@ TlsSession::~TlsSession() {
 }
 
 void TlsSession::set_hostname(const std::string& host) { mbedtls_ssl_set_hostname(&ssl_, host.c_str()); }
+
+// mbedTLS 2.28 matches host names only: an address is checked in verify_callback.
+void TlsSession::expect_address(const asio::ip::address& address, const std::string& text) {
+  peer_ip_text_ = text;
+  if (address.is_v4()) {
+    auto bytes = address.to_v4().to_bytes();
+    peer_ip_.assign(bytes.begin(), bytes.end());
+  } else {
+    auto bytes = address.to_v6().to_bytes();
+    peer_ip_.assign(bytes.begin(), bytes.end());
+  }
+  mbedtls_ssl_set_verify(&ssl_, &TlsSession::verify_callback, this);
+}
+
+namespace {
+
+bool same_bytes(const mbedtls_x509_buf& buffer, std::string_view wanted) {
+  return buffer.len == wanted.size() && std::equal(wanted.begin(), wanted.end(), buffer.p);
+}
+
+// Whether `certificate` is made out for the IP address (`bytes`, and `text` as a script writes it): one of
+// its subjectAltName iPAddress entries, or, as the firmware's mbedTLS matches the literal as a host name,
+// a dNSName equal to the text, or the CN when there are no subjectAltNames.
+bool certifies_address(const mbedtls_x509_crt& certificate, std::string_view bytes, std::string_view text) {
+  constexpr int kIpTag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_IP_ADDRESS;
+  constexpr int kDnsTag = MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_X509_SAN_DNS_NAME;
+  if ((certificate.ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) != 0) {
+    for (const mbedtls_x509_sequence* name = &certificate.subject_alt_names; name != nullptr; name = name->next) {
+      if ((name->buf.tag == kIpTag && same_bytes(name->buf, bytes)) ||
+          (name->buf.tag == kDnsTag && same_bytes(name->buf, text))) {
+        return true;
+      }
+    }
+    return false;
+  }
+  for (const mbedtls_x509_name* entry = &certificate.subject; entry != nullptr; entry = entry->next) {
+    if (MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &entry->oid) == 0 && same_bytes(entry->val, text)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+// Called for each certificate of the chain, after mbedTLS's own checks; the server's own (depth 0) must
+// be made out for the IP address connected to.
+int TlsSession::verify_callback(void* self, mbedtls_x509_crt* certificate, int depth, uint32_t* flags) {
+  if (depth != 0) return 0;
+  const auto* session = static_cast<TlsSession*>(self);
+  std::string_view bytes(reinterpret_cast<const char*>(session->peer_ip_.data()), session->peer_ip_.size());
+  if (!certifies_address(*certificate, bytes, session->peer_ip_text_)) *flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+  return 0;
+}
 
 int TlsSession::send_callback(void* self, const unsigned char* bytes, size_t length) {
   auto* session = static_cast<TlsSession*>(self);
@@ -103,6 +159,7 @@ TlsSession::Progress TlsSession::handshake() {
       mbedtls_x509_crt_verify_info(reason, sizeof reason, "", mbedtls_ssl_get_verify_result(&ssl_));
       last_error_ += std::string(" (") + reason;
       while (!last_error_.empty() && last_error_.back() == '\n') last_error_.pop_back();
+      if (!peer_ip_.empty()) last_error_ += "; the certificate is not made out for " + peer_ip_text_;
       last_error_ += ")";
     }
     return Progress::Failed;

@@ -8,6 +8,7 @@
 #include <mbedtls/ssl.h>
 
 #include <asio/io_context.hpp>
+#include <asio/ip/address.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -42,8 +43,12 @@ class TlsSession {
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;
 
-  // The host name the server certificate must carry (when the context verifies the peer).
+  // The host name the server certificate must carry (when the context verifies the peer); sent as SNI.
   void set_hostname(const std::string& host);
+  // For a server given by IP address (`text` as the script wrote it): the certificate must list the
+  // address among its subjectAltName IPs, or, as the firmware matches the literal, carry `text` as a DNS
+  // name (or CN without subjectAltNames). Nothing is sent as SNI (RFC 6066).
+  void expect_address(const asio::ip::address& address, const std::string& text);
 
   enum class Progress { Done, Waiting, Failed };
   Progress handshake();
@@ -69,6 +74,7 @@ class TlsSession {
   static int receive_callback(void* self, unsigned char* into, size_t length);
   static void set_timer_callback(void* self, uint32_t intermediate_ms, uint32_t final_ms);
   static int get_timer_callback(void* self);
+  static int verify_callback(void* self, mbedtls_x509_crt* certificate, int depth, uint32_t* flags);
   void arm_timer();
 
   using Clock = std::chrono::steady_clock;
@@ -83,6 +89,8 @@ class TlsSession {
   std::optional<Clock::time_point> intermediate_at_;
   std::optional<Clock::time_point> final_at_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  std::vector<unsigned char> peer_ip_;  // the IP literal's bytes (4 or 16), empty for a host name
+  std::string peer_ip_text_;
   std::string last_error_;
   std::vector<std::uint8_t> scratch_;
 };
