@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "loop/event_loop.hpp"
 
 namespace luatnet::loop {
@@ -62,6 +64,16 @@ TEST(TimerService, DeadlineEndsTheWait) {
   loop.timers().start(3, 10'000, false);
   auto next = loop.next(Clock::now() + std::chrono::milliseconds(20));
   EXPECT_EQ(next.outcome, EventLoop::Outcome::Deadline);
+}
+
+TEST(TimerService, HugeDelaysAreCappedNotFiredEarly) {
+  EventLoop loop;
+  loop.timers().start(4, std::numeric_limits<std::int64_t>::max(), false);
+  loop.timers().start(5, std::numeric_limits<std::int64_t>::max(), true);
+  auto next = loop.next(Clock::now() + std::chrono::milliseconds(30));
+  EXPECT_EQ(next.outcome, EventLoop::Outcome::Deadline);
+  EXPECT_EQ(TimerService::capped(std::numeric_limits<std::int64_t>::max()), TimerService::kMaxDelay);
+  EXPECT_EQ(TimerService::capped(-1).count(), 0);
 }
 
 }  // namespace
