@@ -498,6 +498,14 @@ int zbuff_tostring(lua_State* L) {
   return 1;
 }
 
+// Adds `metamethods` to the metatable on top of the stack, hides it from getmetatable, and pops it.
+void seal_metatable(lua_State* L, const luaL_Reg* metamethods) {
+  luaL_setfuncs(L, metamethods, 0);
+  lua_pushstring(L, kZBuffType);
+  lua_setfield(L, -2, "__metatable");
+  lua_pop(L, 1);
+}
+
 }  // namespace
 
 ZBuff* test_zbuff(lua_State* L, int index) { return static_cast<ZBuff*>(test_userdata(L, index, kZBuffType)); }
@@ -518,11 +526,8 @@ void open_zbuff(lua_State* L) {
                                   {"__gc", guarded<zbuff_gc>},
                                   {"__tostring", guarded<zbuff_tostring>},
                                   {nullptr, nullptr}};
-  luaL_setfuncs(L, metamethods, 0);
-  // Hidden from getmetatable; through the debug library a second __gc meets the collected metatable.
-  lua_pushstring(L, kZBuffType);
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
+  // Through the debug library a second __gc meets the collected metatable.
+  seal_metatable(L, metamethods);
 
   // Its __name makes argument errors read "ZBUFF* expected, got collected ZBUFF*"; it has no __gc.
   new_metatable(L, kCollectedType, &kCollectedKey);
@@ -531,10 +536,7 @@ void open_zbuff(lua_State* L) {
                                 {"__len", guarded<refuse_collected>},
                                 {"__tostring", guarded<collected_tostring>},
                                 {nullptr, nullptr}};
-  luaL_setfuncs(L, collected, 0);
-  lua_pushstring(L, kZBuffType);
-  lua_setfield(L, -2, "__metatable");
-  lua_pop(L, 1);
+  seal_metatable(L, collected);
 
   const luaL_Reg functions[] = {{"create", guarded<zbuff_create>}, {nullptr, nullptr}};
   luaL_newlib(L, functions);
