@@ -1,9 +1,9 @@
 -- Micro-benchmark of sys's timer bookkeeping (issue 13): LIVE timers stay armed while RESTARTS calls to
 -- sys.timerStart restart some of them, as a task server does with one libnet timeout per task (the same
 -- function, one argument per task). Prints the time per restart. Nothing fires: the delay is an hour.
---   build/src/luatnet bench/sys_timers.lua [live] [restarts]
-local live = tonumber(arg and arg[1]) or tonumber(os.getenv("LIVE")) or 10000
-local restarts = tonumber(arg and arg[2]) or tonumber(os.getenv("RESTARTS")) or 100000
+--   LIVE=10000 RESTARTS=100000 build/src/luatnet bench/sys_timers.lua   (those are the defaults)
+local live = tonumber(os.getenv("LIVE")) or 10000
+local restarts = tonumber(os.getenv("RESTARTS")) or 100000
 local HOUR = 3600 * 1000
 
 local function timeout(taskName) end
