@@ -69,6 +69,8 @@ sysplus.taskInitEx(function()
     check.eq(connect("127.0.0.1", IP, CA), true, "a certificate with IP SAN 127.0.0.1 is accepted for 127.0.0.1")
     check.eq(connect("127.1", IP, CA), true, "the short form 127.1 is the same address")
     check.eq(connect("127.0.0.1", OTHER_IP, CA), false, "IP SANs 127.0.0.2 and ::1 do not cover 127.0.0.1")
+    check.eq(connect("::1", OTHER_IP, CA), true, "IP SAN ::1 is accepted for ::1")
+    check.eq(connect("::1", IP, CA), false, "IP SAN 127.0.0.1 does not cover ::1")
     check.eq(connect("127.0.0.1", NAME), true, "without a CA nothing is verified (encryption only)")
     check.eq(connect("127.0.0.1", CN, CA), true, "CN 127.0.0.1 without subjectAltNames is accepted, as on the firmware")
 
@@ -86,6 +88,6 @@ sysplus.taskInitEx(function()
 
     for _, pid in ipairs(pids) do peers.kill(pid) end
     os.execute("rm -rf " .. dir)
-    check.done(19)
+    check.done(21)
 end, TASK)
 sys.run()
