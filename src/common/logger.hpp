@@ -26,7 +26,7 @@ class Logger {
   // Sends lines to `path` (appending); returns false when the file cannot be opened.
   bool open_file(const std::string& path);
 
-  // Writes one finished line (a newline is added), whatever the level: print's way out, and log's.
+  // Writes one finished line (a newline is added), whatever the level.
   void write_line(std::string_view line);
 
   // Internal messages from C++ layers, shaped like the firmware's "I/tag message".

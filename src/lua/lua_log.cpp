@@ -1,8 +1,9 @@
 // Lua bindings layer: the `log` module and `print`. Both format Lua values the way the firmware's print
-// does (values joined by one space) and hand the finished line to the shared Logger, as on the device,
-// where log writes through print and both reach the same console.
+// does (values joined by one space); log hands the finished line to the shared Logger, print writes it
+// to standard output, as Lua's own print does.
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 #include "common/logger.hpp"
 #include "lua/modules.hpp"
@@ -32,11 +33,11 @@ void add_values(lua_State* L, luaL_Buffer& line, int first, int last, bool after
   }
 }
 
-void write_result(lua_State* L, luaL_Buffer& line) {
+std::string_view finish(lua_State* L, luaL_Buffer& line) {
   luaL_pushresult(&line);
   size_t length = 0;
   const char* text = lua_tolstring(L, -1, &length);
-  Logger::instance().write_line({text, length});
+  return {text, length};
 }
 
 // The line is built in a Lua buffer: luaL_tolstring may run a __tostring that raises, and a Lua error
@@ -74,18 +75,21 @@ int write_log(lua_State* L, LogLevel level) {
       break;
   }
   add_values(L, line, 2, argc, true);
-  write_result(L, line);
+  logger.write_line(finish(L, line));
   return 0;
 }
 
-// print(...): the values joined by one space, to the log's destination, whatever the level (as on the
-// device, where print is the console).
+// print(...): the values joined by one space, on standard output (flushed, as Lua's print), whatever
+// the log level.
 int print(lua_State* L) {
   int argc = lua_gettop(L);
   luaL_Buffer line;
   luaL_buffinit(L, &line);
   add_values(L, line, 1, argc, false);
-  write_result(L, line);
+  std::string_view text = finish(L, line);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
   return 0;
 }
 
