@@ -70,7 +70,7 @@ else
 fi
 
 cat >"$work/restart.lua" <<LUA
-local counter = "$work/boots"
+local counter = "/boots" -- on the device's file system (the project's .luatnet-fs), which a reboot keeps
 local boots = tonumber(io.readFile(counter) or "0") + 1
 io.writeFile(counter, tostring(boots))
 log.info("boot", "run", boots)
@@ -102,25 +102,25 @@ printf 'return { name = "deep" }\n' >"$work/proj/tcp/deep/helper.lua"
 printf 'CA' >"$work/proj/certs/ca.pem"
 printf 'top' >"$work/proj/dup.txt"
 printf 'nested' >"$work/proj/tcp/dup.txt"
-expect "require finds a module in a subfolder" 0 "require	deep" -- "$bin" "$work/proj"
-expect "/luadb/ holds a file from a subfolder" 0 "luadb	CA" -- "$bin" "$work/proj"
-expect "the shallower of two same-named files wins" 0 "dup	top" -- "$bin" "$work/proj"
+expect "require finds a module in a subfolder" 0 "require deep" -- "$bin" "$work/proj"
+expect "/luadb/ holds a file from a subfolder" 0 "luadb CA" -- "$bin" "$work/proj"
+expect "the shallower of two same-named files wins" 0 "dup top" -- "$bin" "$work/proj"
 expect "the other one is named in a warning" 0 "tcp/dup.txt has the same name" -- "$bin" "$work/proj"
-expect "the fs folder is not part of /luadb/" 0 "hidden	false" -- "$bin" "$work/proj"
-expect "fskv keeps values across runs" 0 "runs	true	6" -- "$bin" "$work/proj"
+expect "the fs folder is not part of /luadb/" 0 "hidden false" -- "$bin" "$work/proj"
+expect "fskv keeps values across runs" 0 "runs true 6" -- "$bin" "$work/proj"
 if [[ -f "$work/proj/.luatnet-fs/out.txt" ]]; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAILED: the default fs folder is .luatnet-fs beside the project"; fi
 (cd "$work/elsewhere" && "$bin" "$work/proj" >/dev/null 2>&1)
 if [[ ! -e "$work/elsewhere/.luatnet-fs" ]]; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAILED: nothing is written into the working directory"; fi
-expect "--fs picks another folder (a fresh store)" 0 "runs	true	1" -- "$bin" --fs "$work/other_fs" "$work/proj"
+expect "--fs picks another folder (a fresh store)" 0 "runs true 1" -- "$bin" --fs "$work/other_fs" "$work/proj"
 if [[ -f "$work/other_fs/out.txt" ]]; then passed=$((passed + 1)); else
   failed=$((failed + 1)); echo "FAILED: /out.txt lands in the --fs folder"; fi
 head -c 30 "$work/proj/.luatnet-fs/fskv.bin" >"$work/other_fs/fskv.bin"
-expect "a truncated store starts empty" 0 "runs	true	1" -- "$bin" --fs "$work/other_fs" "$work/proj"
+expect "a truncated store starts empty" 0 "runs true 1" -- "$bin" --fs "$work/other_fs" "$work/proj"
 head -c 5000 /dev/urandom >"$work/other_fs/fskv.bin"
 expect "a garbage store starts empty with a warning" 0 "damaged" -- "$bin" --fs "$work/other_fs" "$work/proj"
-expect "and is usable again" 0 "runs	true	2" -- "$bin" --fs "$work/other_fs" "$work/proj"
+expect "and is usable again" 0 "runs true 2" -- "$bin" --fs "$work/other_fs" "$work/proj"
 expect "--fs must be a folder" 2 "not a folder" -- "$bin" --fs "$work/proj/main.lua" "$work/proj"
 
 echo "$passed passed, $failed failed"

@@ -11,7 +11,7 @@ local function path(name) return dir .. "/" .. name end
 local function openssl(args)
     assert(os.execute("cd " .. dir .. " && openssl " .. args .. " >/dev/null 2>&1"), "openssl " .. args)
 end
-local function write(name, text) assert(io.open(path(name), "w")):write(text):close() end
+local function write(name, text) peers.writeFile(path(name), text) end
 
 openssl([[req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj "/CN=verify CA"]])
 write("name.cnf", "subjectAltName=DNS:localhost\n")
@@ -27,7 +27,8 @@ openssl("x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out 
 openssl([[req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 2 -subj "/CN=localhost" -addext "subjectAltName=DNS:localhost,IP:127.0.0.1"]])
 openssl([[req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=device"]])
 openssl([[x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2]])
-local CA, CLIENT_CERT, CLIENT_KEY = io.readFile(path("ca.pem")), io.readFile(path("client.pem")), io.readFile(path("client.key"))
+local CA, CLIENT_CERT, CLIENT_KEY = peers.readFile(path("ca.pem")), peers.readFile(path("client.pem")),
+    peers.readFile(path("client.key"))
 
 local pids = {}
 local function sServer(cert, key)
