@@ -129,6 +129,7 @@ int main(int argc, char** argv) {
   luatnet::lua::open_socket(host, sockets);
   luatnet::lua::open_http(host, sockets, device_fs);
   luatnet::lua::open_websocket(host, sockets);
+  luatnet::lua::open_mqtt(host, sockets);
   luatnet::lua::open_netsim(host, adapters);
   luatnet::lua::open_files(host.state(), device_fs);
   luatnet::lua::open_fskv(host.state(), kv_store);

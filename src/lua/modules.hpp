@@ -42,6 +42,8 @@ void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 void open_http(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceFs& files);
 // websocket: the firmware's WebSocket client (create and the client's methods, events to callbacks).
 void open_websocket(LuaHost& host, socket::SocketRegistry& sockets);
+// mqtt: the firmware's MQTT client library on the socket core (src/proto/mqtt).
+void open_mqtt(LuaHost& host, socket::SocketRegistry& sockets);
 // netsim: host-only control of simulated links (not on the device).
 void open_netsim(LuaHost& host, adapter::AdapterRegistry& adapters);
 // socket.sntp, socket.ntptm, socket.sntp_port (after open_socket) and the NTP_UPDATE / NTP_ERROR topics.
