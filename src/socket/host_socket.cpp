@@ -526,6 +526,10 @@ void HostSocket::schedule_departures() {
         return;
       }
     }
+    if (self->departing_.empty() && self->shutdown_after_flush_ && self->unsent_.empty()) {
+      self->shutdown_after_flush_ = false;
+      self->shutdown_send();
+    }
     self->schedule_departures();
   });
 }
@@ -633,7 +637,8 @@ void HostSocket::check_acknowledged() {
 
 void HostSocket::shutdown_send() {
   if (closed_) return;
-  if (unsent_offset_ < unsent_.size()) {
+  // Bytes still on the simulated link or in our queue leave first; the FIN follows them.
+  if (unsent_offset_ < unsent_.size() || !departing_.empty()) {
     shutdown_after_flush_ = true;
     return;
   }
