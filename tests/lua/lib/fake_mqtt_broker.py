@@ -8,22 +8,29 @@ MODE, PORT = sys.argv[1], int(sys.argv[2])
 CONNACK_OK = bytes([0x20, 0x02, 0x00, 0x00])
 
 
+def receive(conn, count):
+    chunk = conn.recv(count)
+    if not chunk:
+        raise OSError("closed")  # e.g. the test's probe that only checks the port is open
+    return chunk
+
+
 def read_packet(conn):
     """One whole packet (the CONNECT); returns its bytes."""
     data = b""
     while len(data) < 2:
-        data += conn.recv(1)
+        data += receive(conn, 1)
     length, shift, i = 0, 0, 1
     while True:
         while len(data) <= i:
-            data += conn.recv(1)
+            data += receive(conn, 1)
         length |= (data[i] & 0x7F) << shift
         shift += 7
         if not data[i] & 0x80:
             break
         i += 1
     while len(data) < i + 1 + length:
-        data += conn.recv(i + 1 + length - len(data))
+        data += receive(conn, i + 1 + length - len(data))
     return data
 
 
