@@ -16,6 +16,7 @@ packages=(
   python3-pyftpdlib    # pyftpdlib: the real FTP server the ftp tests talk to
   libwslay-dev         # WebSocket framing (websocket module)
   python3-websockets   # the WebSocket server of the websocket tests
+  mosquitto mosquitto-clients          # the real MQTT broker and clients the mqtt tests talk to
 )
 missing=()
 for package in "${packages[@]}"; do
