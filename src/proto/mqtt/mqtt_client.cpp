@@ -204,26 +204,25 @@ std::optional<std::uint16_t> Client::publish(std::string_view topic, std::span<c
   return id;
 }
 
-std::optional<std::uint16_t> Client::subscribe(const std::vector<Subscription>& subscriptions) {
+// One packet per item, each with its own id, as the firmware sends them.
+template <typename Item, typename Encode>
+std::optional<std::uint16_t> Client::send_each(const std::vector<Item>& items, Encode encode) {
   std::optional<std::uint16_t> last;
-  for (const auto& subscription : subscriptions) {
+  for (const auto& item : items) {
     if (!connection_ || !connection_->online()) return std::nullopt;
     std::uint16_t id = next_packet_id();
-    if (!send(encode_subscribe(id, std::span(&subscription, 1)))) return std::nullopt;
+    if (!send(encode(id, std::span(&item, 1)))) return std::nullopt;
     last = id;
   }
   return last;
 }
 
+std::optional<std::uint16_t> Client::subscribe(const std::vector<Subscription>& subscriptions) {
+  return send_each(subscriptions, encode_subscribe);
+}
+
 std::optional<std::uint16_t> Client::unsubscribe(const std::vector<std::string>& topics) {
-  std::optional<std::uint16_t> last;
-  for (const auto& topic : topics) {
-    if (!connection_ || !connection_->online()) return std::nullopt;
-    std::uint16_t id = next_packet_id();
-    if (!send(encode_unsubscribe(id, std::span(&topic, 1)))) return std::nullopt;
-    last = id;
-  }
-  return last;
+  return send_each(topics, encode_unsubscribe);
 }
 
 void Client::disconnect() {

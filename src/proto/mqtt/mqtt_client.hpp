@@ -96,6 +96,8 @@ class Client final : public std::enable_shared_from_this<Client> {
   void handle_packet(const Packet& packet);
   void handle_publish(const Packet& packet);
   bool send(const Bytes& packet);
+  template <typename Item, typename Encode>
+  std::optional<std::uint16_t> send_each(const std::vector<Item>& items, Encode encode);
   std::uint16_t next_packet_id();
   // The firmware's close_socket: drop the link, report Disconnect, then reconnect later or report Close.
   void drop_link();
