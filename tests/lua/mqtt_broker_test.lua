@@ -151,6 +151,14 @@ sys.taskInit(function()
     check.truthy(ev.next("close", 3000), "close event without autoreconn")
     check.eq(a:connect(), true, "connect again")
     check.truthy(ev.next("conack", 5000), "conack again")
+    -- with autoreconn on, disconnect() is followed by a reconnect after the delay, as on the device
+    a:autoreconn(true, 1000)
+    local droppedAt = mcu.ticks()
+    a:disconnect()
+    check.truthy(ev.next("disconnect", 3000), "disconnect with autoreconn on")
+    check.truthy(ev.next("conack", 5000), "reconnected by itself")
+    check.truthy(mcu.ticks() - droppedAt >= 1000, "after the autoreconn delay")
+    check.eq(ev.next("close", 10), nil, "no close event while reconnecting is on")
     local count = #ev.events
     a:close()
     check.eq(a:ready(), false, "not ready after close")
@@ -172,7 +180,7 @@ sys.taskInit(function()
     small:close()
 
     mqttpeer.stop(broker)
-    check.done(90)
+    check.done(94)
 end)
 
 sys.run()
