@@ -11,15 +11,10 @@
 
 #include "adapter/adapter_registry.hpp"
 #include "loop/event_loop.hpp"
+#include "mqtt_test_bytes.hpp"
 
 namespace luatnet::proto::mqtt {
 namespace {
-
-Bytes bytes(std::initializer_list<int> values) {
-  Bytes out;
-  for (int value : values) out.push_back(static_cast<std::uint8_t>(value));
-  return out;
-}
 
 class MqttClientTest : public ::testing::Test {
  protected:

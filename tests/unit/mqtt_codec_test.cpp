@@ -8,14 +8,10 @@
 #include <stdexcept>
 #include <string>
 
+#include "mqtt_test_bytes.hpp"
+
 namespace luatnet::proto::mqtt {
 namespace {
-
-Bytes bytes(std::initializer_list<int> values) {
-  Bytes out;
-  for (int value : values) out.push_back(static_cast<std::uint8_t>(value));
-  return out;
-}
 
 std::span<const std::uint8_t> text(std::string_view value) {
   return {reinterpret_cast<const std::uint8_t*>(value.data()), value.size()};
