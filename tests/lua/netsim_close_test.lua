@@ -6,7 +6,9 @@ local peers = require "peers"
 
 sys.taskInit(function()
     local port = peers.freePort()
-    local job = peers.run("ncat -lk 127.0.0.1 " .. port, 20)
+    -- ncat's stdin stays open: at its EOF ncat half-closes, and a FIN from the peer during a graceful close
+    -- on a simulated link still ends the close at once, dropping what is crossing the link (known, open)
+    local job = peers.run("sleep 20 | ncat -lk 127.0.0.1 " .. port, 20)
     check.truthy(peers.awaitTcp(port), "ncat listening")
     local sentAt, closedAt
     local c = socket.create(socket.LWIP_GP, function(ctrl, event, param)
