@@ -10,7 +10,7 @@ local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
 local FAKE = here .. "/lib/fake_mqtt_broker.py"
 
 local function rssKiB()
-    return tonumber(io.readFile("/proc/self/status"):match("VmRSS:%s*(%d+)"))
+    return tonumber(peers.readFile("/proc/self/status"):match("VmRSS:%s*(%d+)"))
 end
 
 sys.taskInit(function()

@@ -31,7 +31,7 @@ function mqttpeer.broker(opts)
         lines[#lines + 1] = "listener " .. listener.port .. " 127.0.0.1"
         for _, line in ipairs(listener.lines) do lines[#lines + 1] = line end
     end
-    io.writeFile(dir .. "/mosquitto.conf", table.concat(lines, "\n") .. "\n")
+    peers.writeFile(dir .. "/mosquitto.conf", table.concat(lines, "\n") .. "\n")
     local pid = peers.spawn("exec mosquitto -c " .. dir .. "/mosquitto.conf", opts.seconds or 80)
     assert(peers.awaitTcp(port), "mosquitto did not start")
     for _, listener in ipairs(opts.listeners or {}) do assert(peers.awaitTcp(listener.port)) end
