@@ -1,4 +1,4 @@
--- The mqtt client against brokers that break the protocol (tests/lua/lib/fake_mqtt_broker.py, one per
+-- The mqtt client against brokers that break the protocol (tests/peers/mqtt_fake_broker.py, one per
 -- mode): a close in the middle of a packet, a 256 MB remaining length followed by megabytes of filler,
 -- garbage before CONNACK, a PUBLISH at QoS 3, a second CONNACK, no CONNACK at all (conn_timeout), and a
 -- refused connection. Each must end in the firmware's events, with memory bounded and no crash.
@@ -7,7 +7,7 @@ local peers = require "peers"
 local mqttpeer = require "mqttpeer"
 
 local here = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$")
-local FAKE = here .. "/lib/fake_mqtt_broker.py"
+local FAKE = here .. "/../peers/mqtt_fake_broker.py"
 
 local function rssKiB()
     return tonumber(peers.readFile("/proc/self/status"):match("VmRSS:%s*(%d+)"))
