@@ -191,7 +191,9 @@ sysplus.taskInitEx(function()
     local order = {}
     for _, entry in ipairs(seen) do order[#order + 1] = entry[1] end
     check.eq(table.concat(order, ","), "IP_READY,IP_LOSE,IP_READY", "LWIP_USER0: ready after its delay, then the scheduled cut")
-    check.truthy(seen[1] and seen[1][2] >= 280 and seen[1][2] < 1000, "IP_READY after the 300 ms delay")
+    -- not before the delay; the upper bound is loose because the script's own set-up (peers started with
+    -- io.popen before sys.run) holds the Lua thread for a while on a loaded machine
+    check.truthy(seen[1] and seen[1][2] >= 280 and seen[1][2] < 5000, "IP_READY after the 300 ms delay")
     check.truthy(seen[2] and seen[2][2] >= 1450, "IP_LOSE at 1.5 s")
     local settings = netsim.get(socket.LWIP_STA)
     check.eq(settings and settings.latency, 100, "netsim.get reads the conditions")

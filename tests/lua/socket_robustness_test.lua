@@ -66,7 +66,9 @@ sysplus.taskInitEx(function()
     local fdAfter = peers.fdCount()
     local memAfter = collectgarbage("count")
     log.info("cycles", "fds", fdBefore, fdAfter, "lua KB", math.floor(memBefore), math.floor(memAfter))
-    check.truthy(fdAfter <= fdBefore, "no descriptor left behind (" .. fdBefore .. " before, " .. fdAfter .. " after)")
+    -- A leak would show once per cycle (hundreds); process-wide descriptors opened on first use (the
+    -- listener's reserve descriptor, the resolver's) may appear once.
+    check.truthy(fdAfter <= fdBefore + 2, "no descriptor left behind (" .. fdBefore .. " before, " .. fdAfter .. " after)")
     check.truthy(memAfter - memBefore < 256, "Lua memory did not grow (" .. math.floor(memAfter - memBefore) .. " KB)")
 
     -- a ctrl collected while connected closes its socket: the server sees the close

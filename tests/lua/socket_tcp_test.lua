@@ -20,8 +20,12 @@ end
 -- One round trip through the echo server; `nextEvent()` returns the next (event, param) for this ctrl.
 local function roundTrip(mode, netc, nextEvent)
     local sequence = {}
+    -- EVENT 0 may come more than once (the spec: never count EVENTs): TX_OK and the echo's EVENT arrive
+    -- together, so one can be queued already when wait() finds the data unread. Waits for anything else
+    -- pass over such repeats.
     local function expect(name, param)
         local event, value = nextEvent()
+        while name ~= "EVENT" and eventName(event) == "EVENT" and value == 0 do event, value = nextEvent() end
         sequence[#sequence + 1] = eventName(event) .. "(" .. tostring(value) .. ")"
         return eventName(event) == name and value == param
     end
@@ -35,7 +39,7 @@ local function roundTrip(mode, netc, nextEvent)
     check.truthy(expect("TX_OK", 0), mode .. ": TX_OK 0")
     local waitOk, ready = socket.wait(netc)
     check.truthy(waitOk, mode .. ": wait")
-    if not ready then check.truthy(expect("EVENT", 0), mode .. ": EVENT 0 for the echo") end
+    check.truthy(ready or expect("EVENT", 0), mode .. ": the echo is unread, or its EVENT 0 comes")
     local ok2, data = socket.read(netc)
     check.eq(data, "ping-" .. mode, mode .. ": echo data")
     check.eq(select(2, socket.rx(netc)), 0, mode .. ": nothing more pending")
@@ -133,7 +137,8 @@ sys.taskInit(function()
         check.truthy(ok and event, "greeting arrives")
         local _, data = socket.read(netc)
         check.eq(data, "bye\n", "greeting data")
-        local msg = sys_wait("closer", socket.EVENT, 3000)
+        local msg
+        repeat msg = sys_wait("closer", socket.EVENT, 3000) until not msg or msg[2] ~= 0  -- past repeated EVENT 0
         check.eq(msg and msg[2], -1, "remote close is EVENT -1")
         check.eq(select(1, socket.wait(netc)), false, "wait after a remote close fails")
         check.eq(select(1, socket.tx(netc, "x")), false, "tx after a remote close fails")
