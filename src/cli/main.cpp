@@ -84,6 +84,12 @@ int main(int argc, char** argv) {
     std::cerr << "luatnet: no script at " << script << "\n";
     return 2;
   }
+  for (const auto& path : search_paths) {
+    if (!fs::exists(path)) {
+      std::cerr << "luatnet: no file or folder at " << path << "\n";  // a typo would go unnoticed otherwise
+      return 2;
+    }
+  }
   if (!log_file.empty() && !luatnet::Logger::instance().open_file(log_file)) {
     std::cerr << "luatnet: cannot open log file " << log_file << "\n";
     return 2;

@@ -57,7 +57,9 @@ ProjectLayout scan_project(const stdfs::path& main_script, const std::vector<std
   auto add_file = [&layout](const stdfs::path& file) {
     auto normal = file.lexically_normal();
     auto [entry, inserted] = layout.luadb.emplace(normal.filename().string(), normal);
-    if (!inserted && entry->second != normal) {
+    std::error_code error;
+    // The same file named twice (main.lua and its own folder, "./x" and "x") is no clash.
+    if (!inserted && !stdfs::equivalent(entry->second, normal, error)) {
       layout.warnings.push_back("/luadb/" + entry->first + " is " + entry->second.string() + "; " + normal.string() +
                                 " has the same name and is left out");
     }

@@ -122,6 +122,9 @@ head -c 5000 /dev/urandom >"$work/other_fs/fskv.bin"
 expect "a garbage store starts empty with a warning" 0 "damaged" -- "$bin" --fs "$work/other_fs" "$work/proj"
 expect "and is usable again" 0 "runs true 2" -- "$bin" --fs "$work/other_fs" "$work/proj"
 expect "--fs must be a folder" 2 "not a folder" -- "$bin" --fs "$work/proj/main.lua" "$work/proj"
+expect "a path argument that does not exist is refused" 2 "no file or folder" -- "$bin" "$work/proj" "$work/no_such_lib"
+if (cd "$work" && "$bin" proj/main.lua "$work/proj" 2>&1) | grep -q "main.lua is"; then
+  failed=$((failed + 1)); echo "FAILED: no same-name warning for one file named twice"; else passed=$((passed + 1)); fi
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
