@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "adapter/link_presets.hpp"
 #include "common/logger.hpp"
 
 namespace luatnet::adapter {
@@ -38,21 +39,24 @@ AdapterProfile parse_profile(const nlohmann::json& entry) {
   return profile;
 }
 
-std::chrono::milliseconds milliseconds(const nlohmann::json& entry, const char* key) {
-  return std::chrono::milliseconds(entry.value(key, 0));
-}
-
-// "simulate": { "link": "up"|"down", "ready_delay_ms", "latency_ms", "jitter_ms", "loss",
-//               "bandwidth_kbps", "send_buffer", "seed" }
+// "simulate": { "preset", "link": "up"|"down", "ready_delay_ms", "latency_ms", "jitter_ms", "loss",
+//               "bandwidth_kbps", "send_buffer", "seed" }: a preset's values, each overridable.
 LinkConditions parse_simulation(const nlohmann::json& entry, int index, const AdapterProfile& profile) {
   LinkConditions conditions;
+  if (entry.contains("preset")) {
+    auto name = entry["preset"].get<std::string>();
+    auto preset = link_preset(name);
+    if (!preset)
+      throw std::runtime_error("unknown link preset " + name + " (" + std::string(link_preset_names()) + ")");
+    conditions = *preset;
+  }
   conditions.link_up = entry.value("link", "up") != "down";
-  conditions.ready_delay = milliseconds(entry, "ready_delay_ms");
-  conditions.latency = milliseconds(entry, "latency_ms");
-  conditions.jitter = milliseconds(entry, "jitter_ms");
-  conditions.loss = entry.value("loss", 0.0);
+  conditions.ready_delay = std::chrono::milliseconds(entry.value("ready_delay_ms", conditions.ready_delay.count()));
+  conditions.latency = std::chrono::milliseconds(entry.value("latency_ms", conditions.latency.count()));
+  conditions.jitter = std::chrono::milliseconds(entry.value("jitter_ms", conditions.jitter.count()));
+  conditions.loss = entry.value("loss", conditions.loss);
   if (conditions.loss < 0 || conditions.loss > 1) throw std::runtime_error("simulate.loss must be 0..1");
-  conditions.bandwidth_bps = entry.value("bandwidth_kbps", std::uint64_t{0}) * 1000;
+  conditions.bandwidth_bps = entry.value("bandwidth_kbps", conditions.bandwidth_bps / 1000) * 1000;
   // A small stack's send buffer unless told otherwise: lwIP's for LWIP_* adapters, a W5500's for that profile.
   std::size_t typical = profile.max_sockets == 8 ? kW5500SendBuffer : (index < kEth0 ? kLwipSendBuffer : 0);
   conditions.send_buffer = entry.value("send_buffer", typical);
@@ -62,36 +66,49 @@ LinkConditions parse_simulation(const nlohmann::json& entry, int index, const Ad
 
 }  // namespace
 
-AdaptersConfig load_adapters_config(const std::string& path) {
+AdaptersConfig parse_adapters_config(const nlohmann::json& root) {
+  AdaptersConfig config;
+  for (const auto& entry : root.at("adapters")) {
+    AdapterConfig adapter;
+    adapter.index = parse_index(entry.at("index"));
+    if (adapter.index < 1 || adapter.index >= kAdapterCount) {
+      throw std::runtime_error("adapter index out of range: " + std::to_string(adapter.index));
+    }
+    std::string interface = entry.value("interface", "host");
+    adapter.interface = interface == "host" ? "" : interface;
+    adapter.profile = parse_profile(entry);
+    adapter.dns = entry.value("dns", std::vector<std::string>{});
+    if (entry.contains("simulate")) {
+      adapter.simulate = parse_simulation(entry["simulate"], adapter.index, adapter.profile);
+    }
+    for (const auto& change : entry.value("schedule", nlohmann::json::array())) {
+      adapter.schedule.push_back(
+          {std::chrono::milliseconds(change.value("at_ms", 0)), change.at("link").get<std::string>() != "down"});
+    }
+    if (!adapter.schedule.empty() && !adapter.simulate) adapter.simulate = LinkConditions{};
+    config.adapters.push_back(std::move(adapter));
+  }
+  if (root.contains("default")) config.default_index = parse_index(root["default"]);
+  return config;
+}
+
+nlohmann::json read_json_file(const std::string& path) {
   std::ifstream file(path);
   if (!file) throw std::runtime_error("cannot read adapters config " + path);
-  AdaptersConfig config;
   try {
-    auto root = nlohmann::json::parse(file);
-    for (const auto& entry : root.at("adapters")) {
-      AdapterConfig adapter;
-      adapter.index = parse_index(entry.at("index"));
-      if (adapter.index < 1 || adapter.index >= kAdapterCount) {
-        throw std::runtime_error("adapter index out of range: " + std::to_string(adapter.index));
-      }
-      std::string interface = entry.value("interface", "host");
-      adapter.interface = interface == "host" ? "" : interface;
-      adapter.profile = parse_profile(entry);
-      adapter.dns = entry.value("dns", std::vector<std::string>{});
-      if (entry.contains("simulate")) {
-        adapter.simulate = parse_simulation(entry["simulate"], adapter.index, adapter.profile);
-      }
-      for (const auto& change : entry.value("schedule", nlohmann::json::array())) {
-        adapter.schedule.push_back({milliseconds(change, "at_ms"), change.at("link").get<std::string>() != "down"});
-      }
-      if (!adapter.schedule.empty() && !adapter.simulate) adapter.simulate = LinkConditions{};
-      config.adapters.push_back(std::move(adapter));
-    }
-    if (root.contains("default")) config.default_index = parse_index(root["default"]);
+    return nlohmann::json::parse(file);
   } catch (const nlohmann::json::exception& error) {
     throw std::runtime_error(path + ": " + error.what());
   }
-  return config;
+}
+
+AdaptersConfig load_adapters_config(const std::string& path) {
+  auto root = read_json_file(path);
+  try {
+    return parse_adapters_config(root);
+  } catch (const nlohmann::json::exception& error) {
+    throw std::runtime_error(path + ": " + error.what());
+  }
 }
 
 AdaptersConfig default_adapters_config() { return AdaptersConfig{{AdapterConfig{.index = kEth0}}, kEth0}; }

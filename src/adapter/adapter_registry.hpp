@@ -9,6 +9,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,10 @@ struct AdaptersConfig {
 
 // Reads an adapters config (JSON); throws std::runtime_error with a readable message on mistakes.
 AdaptersConfig load_adapters_config(const std::string& path);
+// The same from parsed JSON (a device profile's adapters merged with the file's); throws on mistakes.
+AdaptersConfig parse_adapters_config(const nlohmann::json& root);
+// A JSON file, parsed; throws std::runtime_error naming the file on mistakes.
+nlohmann::json read_json_file(const std::string& path);
 // ETH0 on the host's default routing, as the LuatOS PC simulator registers it.
 AdaptersConfig default_adapters_config();
 
@@ -55,12 +60,13 @@ class AdapterRegistry {
   // Simulated links (netsim and the config's schedule): false when the adapter is not registered.
   bool set_link(int index, bool up);
   bool set_conditions(int index, const LinkConditions& conditions);
+  // Runs `action` on the loop after `delay`; the run counts as busy until then (a driver's pending step).
+  void after(std::chrono::milliseconds delay, std::function<void()> action);
   // True while a scheduled link change or a start delay is still to come (the run is not idle).
   [[nodiscard]] bool has_pending_changes() const { return !pending_timers_.empty(); }
 
  private:
   void watch_links();
-  void after(std::chrono::milliseconds delay, std::function<void()> action);
 
   loop::EventLoop& loop_;
   std::array<std::unique_ptr<Adapter>, kAdapterCount> adapters_;
