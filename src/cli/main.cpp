@@ -13,6 +13,8 @@
 
 #include "adapter/adapter_registry.hpp"
 #include "common/logger.hpp"
+#include "device/device_profile.hpp"
+#include "device/simulated_module.hpp"
 #include "fs/device_fs.hpp"
 #include "fs/kv_store.hpp"
 #include "loop/event_loop.hpp"
@@ -49,6 +51,7 @@ int main(int argc, char** argv) {
   std::string adapters_file;
   std::string fs_folder;
   std::string reboot = "exit";
+  std::string device_name;
   app.add_option("script", script, "main.lua, or a folder that holds one")->required();
   app.add_option("paths", search_paths,
                  "more files or folders: folders (with every folder below) go on the require path, and every "
@@ -62,6 +65,9 @@ int main(int argc, char** argv) {
                  "JSON file mapping adapters (ETH0, LWIP_GP, ...) to host interfaces; default: ETH0 on the host's "
                  "routing")
       ->check(CLI::ExistingFile);
+  app.add_option("--device", device_name,
+                 "simulate this module's drivers and adapters (" + luatnet::device::profile_names() +
+                     "); overrides the adapters file's \"device\"");
   app.add_option("--fs", fs_folder,
                  "host folder holding the device's file system (/data.txt is DIR/data.txt; fskv is kept there "
                  "too); default: .luatnet-fs in the project's folder");
@@ -95,18 +101,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  namespace device = luatnet::fs;
+  namespace device_files = luatnet::fs;
   // The default sits beside the project, never in the working directory: the project is what the device holds.
   fs::path data_root = fs_folder.empty() ? fs::absolute(script).parent_path() / ".luatnet-fs" : fs::path(fs_folder);
   if (fs::exists(data_root) && !fs::is_directory(data_root)) {
     std::cerr << "luatnet: --fs " << data_root.string() << " is not a folder\n";
     return 2;
   }
-  auto layout = device::scan_project(script, search_paths, data_root);
+  auto layout = device_files::scan_project(script, search_paths, data_root);
   for (const auto& warning : layout.warnings)
     luatnet::Logger::instance().log(luatnet::LogLevel::Warn, "luadb", warning);
-  device::DeviceFs device_fs(data_root, layout.luadb);
-  device::KvStore kv_store(device_fs.data_root() / "fskv.bin");
+  device_files::DeviceFs device_fs(data_root, layout.luadb);
+  device_files::KvStore kv_store(device_fs.data_root() / "fskv.bin");
 
   luatnet::lua::HostOptions options;
   options.exit_on_task_error = exit_on_error;
@@ -114,23 +120,22 @@ int main(int argc, char** argv) {
   if (timeout_seconds > 0) {
     options.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_seconds * 1000));
   }
-  luatnet::adapter::AdaptersConfig adapters_config = luatnet::adapter::default_adapters_config();
-  if (!adapters_file.empty()) {
-    try {
-      adapters_config = luatnet::adapter::load_adapters_config(adapters_file);
-    } catch (const std::exception& error) {
-      std::cerr << "luatnet: " << error.what() << "\n";
-      return 2;
-    }
+  luatnet::device::DeviceSetup setup;
+  try {
+    setup = luatnet::device::load_setup(adapters_file, device_name);
+  } catch (const std::exception& error) {
+    std::cerr << "luatnet: " << error.what() << "\n";
+    return 2;
   }
   // Declaration order is teardown order in reverse: the Lua host (whose ctrls release their sockets)
   // goes first, the loop last.
   luatnet::loop::EventLoop loop;
   luatnet::adapter::AdapterRegistry adapters(loop);
-  adapters.configure(adapters_config);
+  adapters.configure(setup.adapters);
   luatnet::socket::SocketRegistry sockets(loop, adapters);
   loop.add_activity_probe([&sockets] { return sockets.busy(); });
   loop.add_activity_probe([&adapters] { return adapters.has_pending_changes(); });
+  std::optional<luatnet::device::SimulatedModule> module;  // outlives the Lua host that calls it
   luatnet::lua::LuaHost host(loop, options);
   luatnet::lua::open_socket(host, sockets);
   luatnet::lua::open_http(host, sockets, device_fs);
@@ -141,6 +146,11 @@ int main(int argc, char** argv) {
   luatnet::lua::open_fskv(host.state(), kv_store);
   luatnet::lua::open_sntp(host, sockets);
   luatnet::lua::open_ftp(host, sockets, device_fs);
+  if (setup.profile) {
+    module.emplace(adapters, *setup.profile);
+    luatnet::lua::open_device(host, *module);
+    module->start();
+  }
   adapters.start();
   try {
     return host.run(script, layout.require_folders);

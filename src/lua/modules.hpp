@@ -13,6 +13,9 @@ class SocketRegistry;
 namespace luatnet::adapter {
 class AdapterRegistry;
 }
+namespace luatnet::device {
+class SimulatedModule;
+}
 namespace luatnet::fs {
 class DeviceFs;
 class KvStore;
@@ -52,6 +55,8 @@ void open_sntp(LuaHost& host, socket::SocketRegistry& sockets);
 void open_ftp(LuaHost& host, socket::SocketRegistry& sockets, fs::DeviceFs& device_fs);
 // os.time and os.date on the device's wall clock (common/device_clock), which time sync moves; rtc.get/set.
 void open_device_time(lua_State* L);
+// The device profile's drivers (mobile, netdrv, wlan, hmeta, ...) and rtos.bsp (after open_rtos).
+void open_device(LuaHost& host, device::SimulatedModule& module);
 
 // Every C function luatnet hands to Lua is registered as guarded<function>. Lua is the C build, whose
 // errors are longjmps, so two rules hold in the bindings: arguments are checked (luaL_check*, which may

@@ -126,5 +126,18 @@ expect "a path argument that does not exist is refused" 2 "no file or folder" --
 if (cd "$work" && "$bin" proj/main.lua "$work/proj" 2>&1) | grep -q "main.lua is"; then
   failed=$((failed + 1)); echo "FAILED: no same-name warning for one file named twice"; else passed=$((passed + 1)); fi
 
+# Device profiles: unknown names, bad presets, no profile means no driver modules.
+printf 'print("drivers", mobile ~= nil, netdrv ~= nil, rtos.bsp())\n' >"$work/drivers.lua"
+expect "without a profile there are no driver modules" 0 "drivers	false	false	PC" -- "$bin" "$work/drivers.lua"
+expect "--device air780e adds them" 0 "drivers	true	true	EC618" -- "$bin" --device air780e "$work/drivers.lua"
+expect "an unknown device is refused" 2 "unknown device nokia" -- "$bin" --device nokia "$work/drivers.lua"
+printf '{ "device": "air8000", "adapters": [ { "index": "LWIP_GP", "simulate": { "preset": "5g" } } ] }' >"$work/badpreset.json"
+expect "an unknown preset is refused" 2 "unknown link preset 5g" -- "$bin" --adapters "$work/badpreset.json" "$work/drivers.lua"
+printf '{ "device": "air8000" }' >"$work/air8000.json"
+expect "--device wins over the file's device" 0 "drivers	true	true	EC618" -- "$bin" --device air780e --adapters "$work/air8000.json" "$work/drivers.lua"
+printf '{ "adapters": [ { "index": "ETH0", "simulate": { "preset": "gprs", "latency_ms": 7 } } ] }' >"$work/preset.json"
+printf 'local s = netsim.get(socket.ETH0); print("preset", s.latency, s.jitter, s.bandwidth, s.loss)\n' >"$work/preset.lua"
+expect "a preset without a device, one field overridden" 0 "preset	7	200	40	0.02" -- "$bin" --adapters "$work/preset.json" "$work/preset.lua"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
