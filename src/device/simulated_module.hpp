@@ -43,6 +43,8 @@ class SimulatedModule {
 
   // mobile ---------------------------------------------------------------------------------------------
   [[nodiscard]] const std::optional<Cellular>& cellular() const { return profile_.cellular; }
+  // The signal values, for a test to change while the script runs (netsim.mobile).
+  std::optional<Cellular>& cellular_values() { return profile_.cellular; }
   [[nodiscard]] bool flight_mode() const { return flight_mode_; }
   // Entering cuts LWIP_GP at once (IP_LOSE); leaving registers again and brings it back (IP_READY).
   void set_flight_mode(bool on);

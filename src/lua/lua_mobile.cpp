@@ -146,6 +146,23 @@ int mobile_config(lua_State* L) {
   return 1;
 }
 
+// netsim.mobile({csq=, rssi=, rsrp=, rsrq=, snr=}): host-only, changes the signal a script reads next.
+int netsim_mobile(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  auto& values = *simulated_module(L).cellular_values();
+  const std::pair<const char*, std::int64_t device::Cellular::*> fields[] = {{"csq", &device::Cellular::csq},
+                                                                             {"rssi", &device::Cellular::rssi},
+                                                                             {"rsrp", &device::Cellular::rsrp},
+                                                                             {"rsrq", &device::Cellular::rsrq},
+                                                                             {"snr", &device::Cellular::snr}};
+  for (const auto& [name, field] : fields) {
+    lua_getfield(L, 1, name);
+    if (!lua_isnil(L, -1)) values.*field = luaL_checkinteger(L, -1);
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
 }  // namespace
 
 void open_mobile(lua_State* L, device::SimulatedModule& module) {
@@ -185,6 +202,12 @@ void open_mobile(lua_State* L, device::SimulatedModule& module) {
                                                   {"EMERGENCY_REGISTERED", 8}};
   for (const auto& [name, value] : statuses) set_integer_field(L, name, value);
   lua_setglobal(L, "mobile");
+  if (lua_getglobal(L, "netsim") == LUA_TTABLE) {
+    lua_pushlightuserdata(L, &module);
+    lua_pushcclosure(L, guarded<netsim_mobile>, 1);
+    lua_setfield(L, -2, "mobile");
+  }
+  lua_pop(L, 1);
 }
 
 }  // namespace luatnet::lua

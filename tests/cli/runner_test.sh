@@ -139,5 +139,17 @@ printf '{ "adapters": [ { "index": "ETH0", "simulate": { "preset": "gprs", "late
 printf 'local s = netsim.get(socket.ETH0); print("preset", s.latency, s.jitter, s.bandwidth, s.loss)\n' >"$work/preset.lua"
 expect "a preset without a device, one field overridden" 0 "preset	7	200	40	0.02" -- "$bin" --adapters "$work/preset.json" "$work/preset.lua"
 
+printf '{ "device": "air780e", "mobile": { "sim": false } }' >"$work/nosim.json"
+cat >"$work/nosim.lua" <<'LUA'
+local sim, ready = nil, false
+sys.subscribe("SIM_IND", function(status) sim = status end)
+sys.subscribe("IP_READY", function() ready = true end)
+sys.taskInit(function()
+    sys.wait(1500)
+    print("nosim", sim, ready, mobile.imsi(), mobile.simid(), mobile.status(), mobile.csq(), mobile.imei() ~= nil)
+end)
+LUA
+expect "without a SIM: NORDY, never registered, SIM values nil" 0 "nosim	NORDY	false	nil	-1	0	0	true" -- "$bin" --adapters "$work/nosim.json" "$work/nosim.lua"
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
