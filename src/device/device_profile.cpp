@@ -1,5 +1,7 @@
 #include "device/device_profile.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
@@ -132,7 +134,8 @@ Cellular parse_cellular(const json& mobile) {
 }
 
 std::string raw_bssid(const std::string& hex) {
-  if (hex.size() != 12) throw std::runtime_error("wlan.networks[].bssid must be 12 hex digits");
+  bool digits = std::all_of(hex.begin(), hex.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+  if (hex.size() != 12 || !digits) throw std::runtime_error("wlan.networks[].bssid must be 12 hex digits");
   std::string raw;
   for (std::size_t at = 0; at < hex.size(); at += 2) {
     raw.push_back(static_cast<char>(std::stoi(hex.substr(at, 2), nullptr, 16)));
