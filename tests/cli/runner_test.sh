@@ -128,16 +128,16 @@ if (cd "$work" && "$bin" proj/main.lua "$work/proj" 2>&1) | grep -q "main.lua is
 
 # Device profiles: unknown names, bad presets, no profile means no driver modules.
 printf 'print("drivers", mobile ~= nil, netdrv ~= nil, rtos.bsp())\n' >"$work/drivers.lua"
-expect "without a profile there are no driver modules" 0 "drivers	false	false	PC" -- "$bin" "$work/drivers.lua"
-expect "--device air780e adds them" 0 "drivers	true	true	EC618" -- "$bin" --device air780e "$work/drivers.lua"
+expect "without a profile there are no driver modules" 0 "drivers false false PC" -- "$bin" "$work/drivers.lua"
+expect "--device air780e adds them" 0 "drivers true true EC618" -- "$bin" --device air780e "$work/drivers.lua"
 expect "an unknown device is refused" 2 "unknown device nokia" -- "$bin" --device nokia "$work/drivers.lua"
 printf '{ "device": "air8000", "adapters": [ { "index": "LWIP_GP", "simulate": { "preset": "5g" } } ] }' >"$work/badpreset.json"
 expect "an unknown preset is refused" 2 "unknown link preset 5g" -- "$bin" --adapters "$work/badpreset.json" "$work/drivers.lua"
 printf '{ "device": "air8000" }' >"$work/air8000.json"
-expect "--device wins over the file's device" 0 "drivers	true	true	EC618" -- "$bin" --device air780e --adapters "$work/air8000.json" "$work/drivers.lua"
+expect "--device wins over the file's device" 0 "drivers true true EC618" -- "$bin" --device air780e --adapters "$work/air8000.json" "$work/drivers.lua"
 printf '{ "adapters": [ { "index": "ETH0", "simulate": { "preset": "gprs", "latency_ms": 7 } } ] }' >"$work/preset.json"
 printf 'local s = netsim.get(socket.ETH0); print("preset", s.latency, s.jitter, s.bandwidth, s.loss)\n' >"$work/preset.lua"
-expect "a preset without a device, one field overridden" 0 "preset	7	200	40	0.02" -- "$bin" --adapters "$work/preset.json" "$work/preset.lua"
+expect "a preset without a device, one field overridden" 0 "preset 7 200 40 0.02" -- "$bin" --adapters "$work/preset.json" "$work/preset.lua"
 
 printf '{ "device": "air780e", "mobile": { "sim": false } }' >"$work/nosim.json"
 cat >"$work/nosim.lua" <<'LUA'
@@ -149,7 +149,7 @@ sys.taskInit(function()
     print("nosim", sim, ready, mobile.imsi(), mobile.simid(), mobile.status(), mobile.csq(), mobile.imei() ~= nil)
 end)
 LUA
-expect "without a SIM: NORDY, never registered, SIM values nil" 0 "nosim	NORDY	false	nil	-1	0	0	true" -- "$bin" --adapters "$work/nosim.json" "$work/nosim.lua"
+expect "without a SIM: NORDY, never registered, SIM values nil" 0 "nosim NORDY false nil -1 0 0 true" -- "$bin" --adapters "$work/nosim.json" "$work/nosim.lua"
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]
