@@ -72,10 +72,10 @@ end
 
 sysplus.taskInitEx(function()
     check.truthy(peers.awaitTcp(PORT), "echo peer up")
-    check.eq(simInd[1], "RDY", "SIM_IND RDY at start")
 
     -- mobile -----------------------------------------------------------------------------------------------
     check.truthy(waitFor("IP_READY:" .. socket.LWIP_GP, 3000), "4G registers: IP_READY on LWIP_GP")
+    check.eq(simInd[1], "RDY", "SIM_IND RDY at start")
     check.eq(mobile.status(), mobile.REGISTERED, "registered")
     check.eq(mobile.imei(), "861234567890127", "imei from the file")
     check.eq(mobile.imsi(), "460019876543210", "imsi from the file")
