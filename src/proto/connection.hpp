@@ -15,6 +15,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "socket/socket_registry.hpp"
@@ -38,6 +39,36 @@ struct ConnectionHandlers {
   // peer closed or the link went down. No callback follows it.
   std::function<void(int)> closed;
 };
+
+// The handlers of a connection that an owner opens again and again (reconnecting clients): each reaches
+// the owner only while it lives, tagged with the `generation` of the connection it belongs to, so the
+// owner can drop a late report of a connection it has already replaced. `drained` may be null.
+template <typename Owner>
+ConnectionHandlers handlers_for(const std::weak_ptr<Owner>& owner, std::uint64_t generation,
+                                void (Owner::*connected)(std::uint64_t),
+                                void (Owner::*received)(std::uint64_t, std::span<const std::uint8_t>),
+                                std::type_identity_t<void (Owner::*)(std::uint64_t)> drained,
+                                void (Owner::*closed)(std::uint64_t, int)) {
+  ConnectionHandlers handlers{.connected =
+                                  [owner, generation, connected] {
+                                    if (auto self = owner.lock()) ((*self).*connected)(generation);
+                                  },
+                              .received =
+                                  [owner, generation, received](std::span<const std::uint8_t> bytes) {
+                                    if (auto self = owner.lock()) ((*self).*received)(generation, bytes);
+                                  },
+                              .drained = {},
+                              .closed =
+                                  [owner, generation, closed](int result) {
+                                    if (auto self = owner.lock()) ((*self).*closed)(generation, result);
+                                  }};
+  if (drained != nullptr) {
+    handlers.drained = [owner, generation, drained] {
+      if (auto self = owner.lock()) ((*self).*drained)(generation);
+    };
+  }
+  return handlers;
+}
 
 class Connection final : public std::enable_shared_from_this<Connection>, private socket::EventSink {
  public:

@@ -57,19 +57,7 @@ bool Client::connect() {
       sockets_, io_,
       ConnectionOptions{
           .adapter_index = settings_.adapter_index, .prefer_ipv6 = settings_.prefer_ipv6, .tls = settings_.tls},
-      ConnectionHandlers{.connected =
-                             [weak, generation] {
-                               if (auto self = weak.lock()) self->on_connected(generation);
-                             },
-                         .received =
-                             [weak, generation](std::span<const std::uint8_t> bytes) {
-                               if (auto self = weak.lock()) self->on_received(generation, bytes);
-                             },
-                         .drained = {},
-                         .closed =
-                             [weak, generation](int result) {
-                               if (auto self = weak.lock()) self->on_closed(generation, result);
-                             }});
+      handlers_for(weak, generation, &Client::on_connected, &Client::on_received, nullptr, &Client::on_closed));
   if (!connection_ || !connection_->open(settings_.host, settings_.port)) {
     if (connection_) connection_->abort();
     connection_.reset();

@@ -44,24 +44,9 @@ void Client::set_reconnect(bool enabled, std::chrono::milliseconds delay) {
 std::shared_ptr<Connection> Client::open_connection(std::uint64_t generation) {
   ConnectionOptions options{.adapter_index = options_.adapter_index, .prefer_ipv6 = options_.prefer_ipv6};
   if (url_.secure) options.tls = options_.tls;
-  std::weak_ptr<Client> weak = weak_from_this();
   return Connection::create(sockets_, io_, options,
-                            ConnectionHandlers{.connected =
-                                                   [weak, generation] {
-                                                     if (auto self = weak.lock()) self->on_connected(generation);
-                                                   },
-                                               .received =
-                                                   [weak, generation](std::span<const std::uint8_t> bytes) {
-                                                     if (auto self = weak.lock()) self->on_received(generation, bytes);
-                                                   },
-                                               .drained =
-                                                   [weak, generation] {
-                                                     if (auto self = weak.lock()) self->on_drained(generation);
-                                                   },
-                                               .closed =
-                                                   [weak, generation](int result) {
-                                                     if (auto self = weak.lock()) self->on_closed(generation, result);
-                                                   }});
+                            handlers_for(weak_from_this(), generation, &Client::on_connected, &Client::on_received,
+                                         &Client::on_drained, &Client::on_closed));
 }
 
 bool Client::connect() {
