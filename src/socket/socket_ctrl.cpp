@@ -550,14 +550,24 @@ SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const En
   return {kPending, *accepted};
 }
 
+// After the peer's close, what it sent before is still the script's (as lwIP keeps the received pbufs):
+// the data announced, and for a stream whatever arrived behind it, until it is read.
+bool SocketCtrl::data_left_after_close() {
+  if (unread_) return true;
+  if (session_) return plaintext_held() > 0;
+  if (!options_.tcp) return false;
+  auto left = transport_->pending();
+  return left && *left > 0;
+}
+
 std::optional<std::size_t> SocketCtrl::pending_rx() {
-  if ((need_close_ && !unread_) || !transport_ || state_ != State::Online) return std::nullopt;
+  if (!transport_ || state_ != State::Online || (need_close_ && !data_left_after_close())) return std::nullopt;
   if (session_) return plaintext_.empty() ? 0 : plaintext_.front().size() - plaintext_offset_;
   return transport_->pending();
 }
 
 std::optional<std::size_t> SocketCtrl::rx(std::span<std::uint8_t> into, Endpoint* from) {
-  if ((need_close_ && !unread_) || !transport_ || state_ != State::Online) return std::nullopt;
+  if (!transport_ || state_ != State::Online || (need_close_ && !data_left_after_close())) return std::nullopt;
   unread_ = false;
   if (!session_) return transport_->receive(into, from);
   if (plaintext_.empty()) return 0;

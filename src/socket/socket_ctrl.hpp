@@ -152,6 +152,7 @@ class SocketCtrl final : private tls::RecordIo {
   // peer has ended the stream: what is left is bounded by the kernel's receive buffer).
   void take_tls_records(bool to_the_end = false);
   [[nodiscard]] std::size_t plaintext_held() const;
+  bool data_left_after_close();
   int send_record(std::span<const std::uint8_t> bytes) override;
   int receive_record(std::span<std::uint8_t> into) override;
   void set_state(State state);

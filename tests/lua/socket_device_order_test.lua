@@ -78,6 +78,38 @@ sys.taskInit(function()
     socket.release(ctrl)
     peers.kill(closer)
 
+    -- 2b. A peer that sends 200 KB and closes, read as exftp reads its data channel (one rx into a 2 KiB
+    -- zbuff per EVENT) by a script that is busy when they arrive: EVENT 0 and EVENT -1 are both queued
+    -- before its first rx. Everything the peer sent before its close is still the script's.
+    port = peers.freePort()
+    local burst = peers.spawn(string.format(
+        "socat TCP-LISTEN:%d,reuseaddr,fork SYSTEM:'head -c 200000 /dev/zero'", port), 30)
+    check.truthy(peers.awaitTcp(port), "burst peer up")
+    sys.wait(100)
+    local received, ended = 0, false
+    local burstDone = false
+    sysplus.taskInitEx(function()
+        local c = socket.create(nil, "burst_reader")
+        socket.config(c)
+        socket.connect(c, "127.0.0.1", port)
+        sys_wait("burst_reader", socket.ON_LINE, 3000)
+        sys.wait(500)  -- busy: the data and the close arrive meanwhile
+        while not ended do
+            local msg = sys_wait("burst_reader", socket.EVENT, 3000)
+            if not msg then break end
+            local chunk = zbuff.create(2048)
+            local rxOk = socket.rx(c, chunk)
+            received = received + chunk:used()
+            if msg[2] ~= 0 or not rxOk then ended = true end
+        end
+        socket.close(c)
+        socket.release(c)
+        burstDone = true
+    end, "burst_reader")
+    while not burstDone do sys.wait(50) end
+    check.eq(received, 200000, "every byte sent before the close is read")
+    peers.kill(burst)
+
     -- 3. Two ctrls of this process: partial rx, then new data gives EVENT again; tx of "" and of 123.
     port = peers.freePort()
     local served
@@ -203,6 +235,6 @@ sys.taskInit(function()
     check.raises("socket.connect", "a bad argument names its function", socket.connect, ctrl, {}, 1)
     check.raises("'connect'", "also when called by name", function() socket.connect(ctrl, "h", "x") end)
     socket.release(ctrl)
-    check.done(28)
+    check.done(30)
 end)
 sys.run()
