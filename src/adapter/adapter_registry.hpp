@@ -5,7 +5,7 @@
 
 #include <array>
 #include <asio/posix/stream_descriptor.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <functional>
 #include <list>
 #include <memory>
@@ -74,7 +74,7 @@ class AdapterRegistry {
   int last_registered_ = kEth0;
   LinkListener link_listener_;
   std::unique_ptr<asio::posix::stream_descriptor> netlink_;
-  std::list<asio::steady_timer> pending_timers_;
+  std::list<loop::Timer> pending_timers_;
 };
 
 }  // namespace luatnet::adapter

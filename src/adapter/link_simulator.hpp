@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <random>
 
+#include "common/process_clock.hpp"
+
 namespace luatnet::adapter {
 
 struct LinkConditions {
@@ -28,7 +30,7 @@ inline constexpr std::size_t kW5500SendBuffer = 2 * 1024;
 
 class LinkSimulator {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = ProcessClock;
 
   LinkSimulator() = default;
 

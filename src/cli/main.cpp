@@ -13,6 +13,7 @@
 
 #include "adapter/adapter_registry.hpp"
 #include "common/logger.hpp"
+#include "common/process_clock.hpp"
 #include "device/device_profile.hpp"
 #include "device/simulated_module.hpp"
 #include "fs/device_fs.hpp"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   std::string fs_folder;
   std::string reboot = "exit";
   std::string device_name;
+  bool virtual_time = false;
   app.add_option("script", script, "main.lua, or a folder that holds one")->required();
   app.add_option("paths", search_paths,
                  "more files or folders: folders (with every folder below) go on the require path, and every "
@@ -68,6 +70,10 @@ int main(int argc, char** argv) {
   app.add_option("--device", device_name,
                  "simulate this module's drivers and adapters (" + luatnet::device::profile_names() +
                      "); overrides the adapters file's \"device\"");
+  app.add_flag("--virtual-time", virtual_time,
+               "run timers, timeouts and simulated latencies on a virtual clock that jumps to the next due one "
+               "whenever the process has been quiet for a moment (os.time and mcu.ticks follow it); --timeout "
+               "stays in real seconds");
   app.add_option("--fs", fs_folder,
                  "host folder holding the device's file system (/data.txt is DIR/data.txt; fskv is kept there "
                  "too); default: .luatnet-fs in the project's folder");
@@ -114,6 +120,7 @@ int main(int argc, char** argv) {
   device_files::DeviceFs device_fs(data_root, layout.luadb);
   device_files::KvStore kv_store(device_fs.data_root() / "fskv.bin");
 
+  luatnet::ProcessClock::use_virtual_time(virtual_time);
   luatnet::lua::HostOptions options;
   options.exit_on_task_error = exit_on_error;
   if (reboot == "restart") options.restart = [argv] { run_again(argv); };

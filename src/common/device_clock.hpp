@@ -1,5 +1,6 @@
 // Common: the device's clocks, one per process. Uptime is a steady count from the start of the process
-// (what mcu.ticks and the SNTP bookkeeping read). The wall clock is the host's clock plus an offset: time
+// on the ProcessClock (what mcu.ticks and the SNTP bookkeeping read; virtual time moves it). The wall
+// clock is the host's clock plus the ProcessClock's skew plus an offset: time
 // sync on the device sets its RTC, and here it sets only this offset, so os.time and os.date follow the
 // server while the host's own clock is never touched. No Lua here.
 #pragma once

@@ -8,7 +8,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/posix/stream_descriptor.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <functional>
 #include <map>
 #include <memory>
@@ -58,7 +58,7 @@ class Resolver {
   asio::io_context& io_;
   ares_channel channel_ = nullptr;
   std::map<int, std::unique_ptr<Watch>> watches_;
-  asio::steady_timer timeout_;
+  loop::Timer timeout_;
   std::vector<std::string> servers_;
   std::size_t pending_ = 0;
   unsigned generation_ = 0;

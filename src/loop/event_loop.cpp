@@ -25,23 +25,45 @@ EventLoop::Next EventLoop::next(std::optional<Clock::time_point> deadline) {
     if (!active()) {
       return {Outcome::Idle, std::nullopt};
     }
+    if (time_limit_ && std::chrono::steady_clock::now() >= *time_limit_) {
+      return {Outcome::TimeLimit, std::nullopt};
+    }
+    if (deadline && Clock::now() >= *deadline) {
+      return {Outcome::Deadline, std::nullopt};
+    }
     if (io_.stopped()) {
       io_.restart();
     }
-    std::size_t handled = 0;
-    if (deadline) {
-      if (Clock::now() >= *deadline) {
-        return {Outcome::Deadline, std::nullopt};
-      }
-      handled = io_.run_one_until(*deadline);
-    } else {
-      handled = io_.run_one();
-    }
+    std::size_t handled = run_one(deadline);
     if (handled == 0 && bus_.empty() && io_.stopped()) {
       // Activity is claimed but no I/O is pending at all: nothing can ever complete it.
       return {Outcome::Idle, std::nullopt};
     }
+    if (handled == 0 && bus_.empty() && Clock::is_virtual()) {
+      jump_to_next_expiry(deadline);
+    }
   }
+}
+
+std::size_t EventLoop::run_one(std::optional<Clock::time_point> deadline) {
+  using Real = std::chrono::steady_clock;
+  std::optional<Real::time_point> until = time_limit_;
+  auto sooner = [&until](Real::time_point candidate) {
+    if (!until || candidate < *until) until = candidate;
+  };
+  if (deadline) sooner(Real::now() + (*deadline - Clock::now()));
+  if (Clock::is_virtual()) sooner(Real::now() + kQuietWindow);
+  return until ? io_.run_one_until(*until) : io_.run_one();
+}
+
+void EventLoop::jump_to_next_expiry(std::optional<Clock::time_point> deadline) {
+  auto target = pending_expiries::earliest();
+  if (deadline && (!target || *deadline < *target)) target = deadline;
+  if (!target) return;
+  Clock::advance(*target - Clock::now());
+  // The reactor sleeps on a kernel timer armed in real time; a wait that expires first re-arms it.
+  nudge_.expires_at(Clock::time_point{});
+  nudge_.async_wait([](const std::error_code&) {});
 }
 
 }  // namespace luatnet::loop

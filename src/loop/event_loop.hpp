@@ -2,6 +2,8 @@
 // next() runs I/O until a message is ready, so the Lua VM and the network share one thread and nothing
 // blocks; it reports "idle" when no timer, message or activity (open sockets, DNS lookups: reported by
 // probes) is left that could ever produce a message. Watches such as the netlink link watch do not count.
+// Under virtual time, once nothing has happened for kQuietWindow of real time, next() moves the
+// ProcessClock to the earliest pending timer (or its own deadline) instead of waiting for it.
 #pragma once
 
 #include <asio/io_context.hpp>
@@ -10,25 +12,33 @@
 #include <optional>
 #include <vector>
 
+#include "common/process_clock.hpp"
 #include "loop/message_bus.hpp"
+#include "loop/timer.hpp"
 #include "loop/timer_service.hpp"
 
 namespace luatnet::loop {
 
 class EventLoop {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = ProcessClock;
+  // Under virtual time: how long the process must have been quiet (no I/O, no message, in real time)
+  // before the clock jumps. Long enough for a peer on loopback to answer, short enough to skip waits fast.
+  static constexpr std::chrono::milliseconds kQuietWindow{30};
 
-  EventLoop() : timers_(io_, bus_) {}
+  EventLoop() : timers_(io_, bus_), nudge_(io_) {}
 
-  enum class Outcome { Message, Idle, Deadline, Stopped };
+  // Deadline: `deadline` (on the ProcessClock) passed; TimeLimit: the real-time limit passed.
+  enum class Outcome { Message, Idle, Deadline, TimeLimit, Stopped };
   struct Next {
     Outcome outcome;
     std::optional<Message> message;
   };
 
-  // Waits for the next message until `deadline` (none: no limit).
+  // Waits for the next message until `deadline` (none: no limit) or the real-time limit.
   Next next(std::optional<Clock::time_point> deadline);
+  // A limit in real time (the --timeout of a run), which virtual time does not shorten.
+  void set_time_limit(std::chrono::steady_clock::time_point limit) { time_limit_ = limit; }
 
   // A probe answers whether its owner still has work under way that will post messages.
   void add_activity_probe(std::function<bool()> probe) { probes_.push_back(std::move(probe)); }
@@ -47,8 +57,17 @@ class EventLoop {
   TimerService timers_;
   std::vector<std::function<bool()>> probes_;
   bool stop_requested_ = false;
+  std::optional<std::chrono::steady_clock::time_point> time_limit_;
+  // Makes the reactor look at its timers again after the clock jumped (not a Timer: its wait must not
+  // count as a pending expiry).
+  asio::basic_waitable_timer<ProcessClock> nudge_;
 
   [[nodiscard]] bool active() const;
+  // Runs at most one handler, waiting until the first of `deadline`, the time limit and (virtual time)
+  // the quiet window; returns how many ran.
+  std::size_t run_one(std::optional<Clock::time_point> deadline);
+  // Virtual time: moves the clock to the earliest pending expiry or `deadline`, if that lies ahead.
+  void jump_to_next_expiry(std::optional<Clock::time_point> deadline);
 };
 
 }  // namespace luatnet::loop

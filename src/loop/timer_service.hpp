@@ -3,7 +3,7 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -32,7 +32,7 @@ class TimerService {
  private:
   struct Entry {
     explicit Entry(asio::io_context& io) : timer(io) {}
-    asio::steady_timer timer;
+    Timer timer;
     std::chrono::milliseconds period{0};
     bool repeat = false;
   };

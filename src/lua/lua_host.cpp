@@ -30,7 +30,8 @@ LuaHost::LuaHost(loop::EventLoop& loop, HostOptions options) : loop_(loop), opti
   // their finalizer ran) saw each cycle's threshold grow with the previous cycle's garbage, without end.
   lua_gc(L_, LUA_GCSETPAUSE, 90);
   if (options_.timeout) {
-    deadline_ = loop::EventLoop::Clock::now() + *options_.timeout;
+    // A limit in real time: virtual time does not shorten a run's --timeout.
+    loop_.set_time_limit(std::chrono::steady_clock::now() + *options_.timeout);
   }
 }
 

@@ -56,8 +56,7 @@ class LuaHost {
   // Called by sys when a task or callback fails: logs the traceback; stops the run if so configured.
   void report_task_error(const std::string& traceback);
 
-  // Deadline for rtos.receive from --timeout.
-  [[nodiscard]] std::optional<loop::EventLoop::Clock::time_point> deadline() const { return deadline_; }
+  // rtos.receive found the --timeout limit passed.
   void note_deadline_reached() { timed_out_ = true; }
 
   // Calls f(args) protected; logs a failure with its traceback. Pops f and args; returns success.
@@ -73,7 +72,6 @@ class LuaHost {
   lua_State* L_;
   std::array<MessageHandler, 5> handlers_{};
   loop::Message received_;
-  std::optional<loop::EventLoop::Clock::time_point> deadline_;
   int exit_code_ = 0;
   bool timed_out_ = false;
 };

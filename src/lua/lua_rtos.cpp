@@ -19,14 +19,9 @@ constexpr lua_Integer kInfiniteTimeout = -1;
 int rtos_receive(lua_State* L) {
   auto& host = LuaHost::from(L);
   lua_Integer timeout = luaL_optinteger(L, 1, kInfiniteTimeout);
-  auto deadline = host.deadline();
-  bool own_deadline = false;
+  std::optional<loop::EventLoop::Clock::time_point> deadline;
   if (timeout >= 0) {
-    auto mine = loop::EventLoop::Clock::now() + loop::TimerService::capped(timeout);
-    if (!deadline || mine < *deadline) {
-      deadline = mine;
-      own_deadline = true;
-    }
+    deadline = loop::EventLoop::Clock::now() + loop::TimerService::capped(timeout);
   }
   switch (host.receive(deadline)) {
     case loop::EventLoop::Outcome::Message: {
@@ -42,10 +37,9 @@ int rtos_receive(lua_State* L) {
       return 1;
     }
     case loop::EventLoop::Outcome::Deadline:
-      if (own_deadline) {
-        lua_pushinteger(L, 0);
-        return 1;
-      }
+      lua_pushinteger(L, 0);
+      return 1;
+    case loop::EventLoop::Outcome::TimeLimit:
       host.note_deadline_reached();
       return 0;
     case loop::EventLoop::Outcome::Idle:

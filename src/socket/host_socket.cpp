@@ -191,7 +191,7 @@ bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const
     });
     return true;
   }
-  timer_ = std::make_unique<asio::steady_timer>(io_, timeout);
+  timer_ = std::make_unique<loop::Timer>(io_, timeout);
   timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
     if (!error && !self->connected_) self->on_connected(std::make_error_code(std::errc::timed_out));
   });
@@ -258,7 +258,7 @@ void HostSocket::pause_accepting() {
     while ((client = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0) ::close(client);
     reserve = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   }
-  if (!timer_) timer_ = std::make_unique<asio::steady_timer>(io_);
+  if (!timer_) timer_ = std::make_unique<loop::Timer>(io_);
   timer_->expires_after(kAcceptRetry);
   timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
     if (!error) self->accept_clients();
@@ -368,7 +368,7 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
     }
     auto delay = simulator_->arrival_delay();
     if (delay.count() > 0) {
-      if (!arrival_timer_) arrival_timer_ = std::make_unique<asio::steady_timer>(io_);
+      if (!arrival_timer_) arrival_timer_ = std::make_unique<loop::Timer>(io_);
       arrival_timer_->expires_after(delay);
       read_wait_ = ReadWait::Arrival;  // no other wait while this one stands
       arrival_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
@@ -512,11 +512,11 @@ std::optional<std::size_t> HostSocket::send_simulated(std::span<const std::uint8
 
 void HostSocket::schedule_departures() {
   if (departing_.empty() || closed_) return;
-  if (!departure_timer_) departure_timer_ = std::make_unique<asio::steady_timer>(io_);
+  if (!departure_timer_) departure_timer_ = std::make_unique<loop::Timer>(io_);
   departure_timer_->expires_at(departing_.front().at);
   departure_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
     if (error || self->closed_) return;
-    auto now = std::chrono::steady_clock::now();
+    auto now = ProcessClock::now();
     while (!self->departing_.empty() && self->departing_.front().at <= now) {
       Departing next = std::move(self->departing_.front());
       self->departing_.pop_front();
@@ -625,7 +625,7 @@ void HostSocket::check_acknowledged() {
     post_event(Event::AllAcked);
     return;
   }
-  if (!timer_) timer_ = std::make_unique<asio::steady_timer>(io_);
+  if (!timer_) timer_ = std::make_unique<loop::Timer>(io_);
   ack_check_scheduled_ = true;
   timer_->expires_after(ack_poll_);
   ack_poll_ = std::min(ack_poll_ * 2, std::chrono::milliseconds(50));

@@ -6,7 +6,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -120,19 +120,19 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   loop::ReadinessPoller& poller_;
   int fd_;
   std::optional<loop::ReadinessPoller::Watch> watch_;
-  std::unique_ptr<asio::steady_timer> timer_;  // connect timeout, then acknowledgement polling
+  std::unique_ptr<loop::Timer> timer_;  // connect timeout, then acknowledgement polling
   Listener listener_;
   std::function<bool()> ack_interest_;
   adapter::LinkSimulator* simulator_ = nullptr;
   struct Departing {
-    std::chrono::steady_clock::time_point at;
+    ProcessClock::time_point at;
     std::vector<std::uint8_t> bytes;
     std::optional<Endpoint> to;
   };
   std::deque<Departing> departing_;  // simulated link: bytes waiting for their departure time
   std::size_t departing_bytes_ = 0;
-  std::unique_ptr<asio::steady_timer> departure_timer_;
-  std::unique_ptr<asio::steady_timer> arrival_timer_;
+  std::unique_ptr<loop::Timer> departure_timer_;
+  std::unique_ptr<loop::Timer> arrival_timer_;
   // TCP bytes the kernel holds, as last asked; forgotten when readiness is reported (more may have come).
   std::optional<std::size_t> known_pending_;
   bool tcp_;

@@ -9,7 +9,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -77,11 +77,11 @@ class TlsSession {
   static int verify_callback(void* self, mbedtls_x509_crt* certificate, int depth, uint32_t* flags);
   void arm_timer();
 
-  using Clock = std::chrono::steady_clock;
+  using Clock = ProcessClock;
   std::shared_ptr<const TlsContext> context_;
   RecordIo& io_;
   mbedtls_ssl_context ssl_;
-  asio::steady_timer timer_;
+  loop::Timer timer_;
   std::function<void()> on_timer_;
   Clock::time_point handshake_deadline_;
   bool handshaking_ = true;

@@ -9,7 +9,7 @@
 namespace luatnet::loop {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = EventLoop::Clock;
 
 TEST(TimerService, OneShotFiresOnceAfterItsDelay) {
   EventLoop loop;

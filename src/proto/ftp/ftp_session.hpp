@@ -6,7 +6,7 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -120,7 +120,7 @@ class Session final : public std::enable_shared_from_this<Session> {
   ReplyHandler on_reply_;
   std::deque<Operation> queue_;
   std::optional<Operation> current_;
-  asio::steady_timer timer_;
+  loop::Timer timer_;
   std::uint64_t timer_generation_ = 0;
 
   // The running transfer.

@@ -6,7 +6,7 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdio>
 #include <functional>
@@ -98,7 +98,7 @@ class Client final : public std::enable_shared_from_this<Client> {
   ClientOptions options_;
   ClientHandlers handlers_;
   std::shared_ptr<Connection> connection_;
-  asio::steady_timer timer_;
+  loop::Timer timer_;
   ResponseParser parser_;
   std::FILE* download_file_ = nullptr;
   std::string body_;

@@ -7,7 +7,7 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -124,9 +124,9 @@ class Client final : public std::enable_shared_from_this<Client> {
   std::uint64_t generation_ = 0;  // tells the current connection's reports from a retired one's
   std::map<std::uint64_t, std::shared_ptr<Connection>> retiring_;  // flushing DISCONNECT before they close
   PacketReader reader_;
-  asio::steady_timer connect_timer_;
-  asio::steady_timer ping_timer_;
-  asio::steady_timer reconnect_timer_;
+  loop::Timer connect_timer_;
+  loop::Timer ping_timer_;
+  loop::Timer reconnect_timer_;
 };
 
 }  // namespace luatnet::proto::mqtt

@@ -7,7 +7,7 @@
 
 #include <array>
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -80,7 +80,7 @@ class Client final : public std::enable_shared_from_this<Client> {
   std::size_t next_server_ = 0;
   std::uint64_t attempt_ = 0;  // tells a stale timer from the current server's
   std::shared_ptr<Connection> connection_;
-  asio::steady_timer timer_;
+  loop::Timer timer_;
   SyncState sync_;
 };
 

@@ -10,7 +10,7 @@
 #include <wslay/wslay.h>
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
+#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -133,8 +133,8 @@ class Client final : public std::enable_shared_from_this<Client> {
   std::string frame_payload_;
   bool frame_too_long_ = false;
   std::size_t unacknowledged_sends_ = 0;
-  asio::steady_timer ping_timer_;
-  asio::steady_timer reconnect_timer_;
+  loop::Timer ping_timer_;
+  loop::Timer reconnect_timer_;
 };
 
 }  // namespace luatnet::proto::websocket
