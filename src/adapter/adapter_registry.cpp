@@ -140,6 +140,13 @@ void AdapterRegistry::after(std::chrono::milliseconds delay, std::function<void(
   });
 }
 
+void AdapterRegistry::post_link_message(const Adapter& adapter, bool ready) {
+  loop_.bus().post(loop::Message{.a = adapter.index(),
+                                 .b = ready ? 1 : 0,
+                                 .text = ready ? adapter.address()->ip : std::string(),
+                                 .handler = link_message_handler_});
+}
+
 void AdapterRegistry::start() {
   for (const auto& adapter : adapters_) {
     if (!adapter) continue;
@@ -159,8 +166,7 @@ void AdapterRegistry::start() {
   }
   for (const auto& adapter : adapters_) {
     if (adapter && adapter->ready()) {
-      loop_.bus().post(loop::Message{
-          .kind = loop::MessageKind::AdapterReady, .a = adapter->index(), .text = adapter->address()->ip});
+      post_link_message(*adapter, true);
     }
   }
   watch_links();
@@ -173,10 +179,9 @@ void AdapterRegistry::refresh_all() {
     Logger::instance().log(LogLevel::Info, "adapter",
                            std::to_string(adapter->index()) + (up ? " link up" : " link down"));
     if (up) {
-      loop_.bus().post(loop::Message{
-          .kind = loop::MessageKind::AdapterReady, .a = adapter->index(), .text = adapter->address()->ip});
+      post_link_message(*adapter, true);
     } else {
-      loop_.bus().post(loop::Message{.kind = loop::MessageKind::AdapterLost, .a = adapter->index()});
+      post_link_message(*adapter, false);
     }
     if (link_listener_) link_listener_(adapter->index(), up);
   }

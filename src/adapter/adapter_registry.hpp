@@ -5,7 +5,6 @@
 
 #include <array>
 #include <asio/posix/stream_descriptor.hpp>
-#include "loop/timer.hpp"
 #include <functional>
 #include <list>
 #include <memory>
@@ -17,6 +16,7 @@
 #include "adapter/adapter.hpp"
 #include "adapter/adapter_index.hpp"
 #include "loop/event_loop.hpp"
+#include "loop/timer.hpp"
 
 namespace luatnet::adapter {
 
@@ -51,6 +51,9 @@ class AdapterRegistry {
   // Posts IP_READY for every ready adapter and starts watching host links.
   void start();
 
+  // How IP_READY and IP_LOSE reach Lua: a = adapter index, b = 1 (ready, text = its address) or 0 (lost).
+  void set_link_message_handler(loop::MessageHandler handler) { link_message_handler_ = std::move(handler); }
+
   using LinkListener = std::function<void(int adapter_index, bool up)>;
   void set_link_listener(LinkListener listener) { link_listener_ = std::move(listener); }
 
@@ -67,12 +70,14 @@ class AdapterRegistry {
 
  private:
   void watch_links();
+  void post_link_message(const Adapter& adapter, bool ready);
 
   loop::EventLoop& loop_;
   std::array<std::unique_ptr<Adapter>, kAdapterCount> adapters_;
   int default_index_ = kEth0;
   int last_registered_ = kEth0;
   LinkListener link_listener_;
+  loop::MessageHandler link_message_handler_;
   std::unique_ptr<asio::posix::stream_descriptor> netlink_;
   std::list<loop::Timer> pending_timers_;
 };

@@ -1,5 +1,7 @@
-// Event loop layer: the message bus. C++ producers (timers, sockets, adapters) post plain-data messages here;
-// the Lua thread takes them one at a time, in posting order, as the firmware's rtos.receive does.
+// Event loop layer: the message bus. C++ producers (timers, sockets, adapters, protocol modules) post
+// messages here; the Lua thread takes them one at a time, in posting order, as the firmware's rtos.receive
+// does. Apart from its own timers the loop names no event: every other message carries the handler that
+// turns it into Lua calls, chosen by the layer above the producer (the producer only stores it).
 #pragma once
 
 #include <cstdint>
@@ -13,22 +15,22 @@ struct lua_State;
 namespace luatnet::loop {
 
 enum class MessageKind : std::uint8_t {
-  Timer,         // a = timer id, b = 1 when the timer repeats
-  SocketEvent,   // a = ctrl id, b = event id, c = param
-  AdapterReady,  // a = adapter index, text = IP address
-  AdapterLost,   // a = adapter index
-  Deliver,       // `deliver` runs on the receiving Lua thread (protocol modules' events)
+  Timer,    // a = timer id, b = 1 when the timer repeats (rtos.receive hands it to sys.lua)
+  Handled,  // `handler` runs on the receiving Lua thread with the message's fields
 };
 
+struct Message;
+// What a message means to Lua. A handler that captures no more than a pointer is stored without an
+// allocation, so a hot producer (socket events) pays none per message.
+using MessageHandler = std::function<void(lua_State*, const Message&)>;
+
 struct Message {
-  MessageKind kind = MessageKind::Timer;
+  MessageKind kind = MessageKind::Handled;
   std::int64_t a = 0;
   std::int64_t b = 0;
   std::int64_t c = 0;
   std::string text;
-  // A message that carries its own handler, so that modules above the socket core (http, mqtt, ...) need
-  // no kind of their own here. The loop only carries it; the Lua host calls it.
-  std::function<void(lua_State*)> deliver;
+  MessageHandler handler;
 };
 
 class MessageBus {

@@ -40,13 +40,12 @@ void set_integer_field(lua_State* L, const char* name, lua_Integer value) {
 void open_device(LuaHost& host, device::SimulatedModule& module) {
   lua_State* L = host.state();
   module.set_publisher([&loop = host.loop()](const std::string& topic, std::vector<device::TopicArg> args) {
-    loop.bus().post(
-        loop::Message{.kind = loop::MessageKind::Deliver, .deliver = [topic, args = std::move(args)](lua_State* state) {
-                        lua_getglobal(state, "sys_pub");
-                        lua_pushlstring(state, topic.data(), topic.size());
-                        for (const auto& arg : args) push_arg(state, arg);
-                        LuaHost::from(state).protected_call(state, static_cast<int>(args.size()) + 1);
-                      }});
+    loop.bus().post(loop::Message{.handler = [topic, args = std::move(args)](lua_State* state, const loop::Message&) {
+      lua_getglobal(state, "sys_pub");
+      lua_pushlstring(state, topic.data(), topic.size());
+      for (const auto& arg : args) push_arg(state, arg);
+      LuaHost::from(state).protected_call(state, static_cast<int>(args.size()) + 1);
+    }});
   });
   lua_getglobal(L, "rtos");
   lua_pushlightuserdata(L, &module);

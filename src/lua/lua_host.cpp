@@ -93,10 +93,6 @@ void LuaHost::set_search_path(const std::vector<std::filesystem::path>& folders)
   lua_pop(L_, 1);
 }
 
-void LuaHost::set_handler(loop::MessageKind kind, MessageHandler handler) {
-  handlers_.at(static_cast<std::size_t>(kind)) = std::move(handler);
-}
-
 loop::EventLoop::Outcome LuaHost::receive(std::optional<loop::EventLoop::Clock::time_point> deadline) {
   auto next = loop_.next(deadline);
   if (next.message) received_ = std::move(*next.message);
@@ -104,14 +100,7 @@ loop::EventLoop::Outcome LuaHost::receive(std::optional<loop::EventLoop::Clock::
 }
 
 void LuaHost::handle(lua_State* L, const loop::Message& message) {
-  if (message.kind == loop::MessageKind::Deliver) {
-    if (message.deliver) message.deliver(L);
-    return;
-  }
-  const auto& handler = handlers_.at(static_cast<std::size_t>(message.kind));
-  if (handler) {
-    handler(L, message);
-  }
+  if (message.handler) message.handler(L, message);
 }
 
 void LuaHost::report_task_error(const std::string& traceback) {

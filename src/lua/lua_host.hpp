@@ -3,7 +3,6 @@
 // modules register, and decides the exit code. It holds no network logic.
 #pragma once
 
-#include <array>
 #include <filesystem>
 #include <functional>
 #include <lua.hpp>
@@ -39,9 +38,6 @@ class LuaHost {
   lua_State* state() { return L_; }
   loop::EventLoop& loop() { return loop_; }
 
-  // A handler turns one bus message of its kind into Lua calls (event delivery, sys_pub, ...).
-  using MessageHandler = std::function<void(lua_State*, const loop::Message&)>;
-  void set_handler(loop::MessageKind kind, MessageHandler handler);
   // Waits for the next bus message (kept in received(): delivering it runs Lua, which may raise, so the
   // message must not live on the C stack of the function that delivers it).
   loop::EventLoop::Outcome receive(std::optional<loop::EventLoop::Clock::time_point> deadline);
@@ -49,8 +45,10 @@ class LuaHost {
   void handle(lua_State* L, const loop::Message& message);
   // Queues `deliver` on the bus: it runs on the Lua thread that takes the message, in posting order with
   // every other event (how modules above the socket core reach scripts).
-  void post(std::function<void(lua_State*)> deliver) {
-    loop_.bus().post(loop::Message{.kind = loop::MessageKind::Deliver, .deliver = std::move(deliver)});
+  template <typename Deliver>
+  void post(Deliver&& deliver) {
+    loop_.bus().post(loop::Message{
+        .handler = [deliver = std::forward<Deliver>(deliver)](lua_State* L, const loop::Message&) { deliver(L); }});
   }
 
   // Called by sys when a task or callback fails: logs the traceback; stops the run if so configured.
@@ -70,7 +68,6 @@ class LuaHost {
   loop::EventLoop& loop_;
   HostOptions options_;
   lua_State* L_;
-  std::array<MessageHandler, 5> handlers_{};
   loop::Message received_;
   int exit_code_ = 0;
   bool timed_out_ = false;

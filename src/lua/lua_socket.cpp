@@ -624,13 +624,12 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
   }
   lua_setglobal(L, "socket");
 
-  host.set_handler(loop::MessageKind::SocketEvent, [&sockets](lua_State* state, const loop::Message& message) {
-    deliver_socket_event(state, message, sockets);
+  sockets.set_event_handler(
+      [&sockets](lua_State* state, const loop::Message& message) { deliver_socket_event(state, message, sockets); });
+  sockets.adapters().set_link_message_handler([](lua_State* state, const loop::Message& message) {
+    bool ready = message.b != 0;
+    publish(state, ready ? "IP_READY" : "IP_LOSE", message, ready);
   });
-  host.set_handler(loop::MessageKind::AdapterReady,
-                   [](lua_State* state, const loop::Message& message) { publish(state, "IP_READY", message, true); });
-  host.set_handler(loop::MessageKind::AdapterLost,
-                   [](lua_State* state, const loop::Message& message) { publish(state, "IP_LOSE", message, false); });
 }
 
 }  // namespace luatnet::lua

@@ -64,8 +64,8 @@ bool SocketRegistry::busy() const {
 }
 
 void SocketRegistry::socket_event(std::uint64_t ctrl_id, int event, int param) {
-  loop_.bus().post(loop::Message{
-      .kind = loop::MessageKind::SocketEvent, .a = static_cast<std::int64_t>(ctrl_id), .b = event, .c = param});
+  loop_.bus().post(
+      loop::Message{.a = static_cast<std::int64_t>(ctrl_id), .b = event, .c = param, .handler = event_handler_});
 }
 
 }  // namespace luatnet::socket

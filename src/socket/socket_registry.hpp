@@ -30,6 +30,8 @@ class SocketRegistry final : public EventSink {
   [[nodiscard]] bool busy() const;
 
   adapter::AdapterRegistry& adapters() { return adapters_; }
+  // How the events of ctrls without a sink of their own reach Lua: a = ctrl id, b = event, c = param.
+  void set_event_handler(loop::MessageHandler handler) { event_handler_ = std::move(handler); }
 
   void socket_event(std::uint64_t ctrl_id, int event, int param) override;
 
@@ -38,6 +40,7 @@ class SocketRegistry final : public EventSink {
   adapter::AdapterRegistry& adapters_;
   std::unordered_map<std::uint64_t, std::unique_ptr<SocketCtrl>> ctrls_;
   std::uint64_t next_id_ = 1;
+  loop::MessageHandler event_handler_;
 };
 
 }  // namespace luatnet::socket

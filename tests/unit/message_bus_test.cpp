@@ -9,7 +9,7 @@ namespace {
 
 TEST(MessageBus, DeliversInPostingOrder) {
   MessageBus bus;
-  for (int i = 0; i < 5; ++i) bus.post(Message{.kind = MessageKind::SocketEvent, .a = i});
+  for (int i = 0; i < 5; ++i) bus.post(Message{.kind = MessageKind::Handled, .a = i});
   for (int i = 0; i < 5; ++i) {
     auto message = bus.take();
     ASSERT_TRUE(message.has_value());
@@ -21,11 +21,11 @@ TEST(MessageBus, DeliversInPostingOrder) {
 TEST(MessageBus, DiscardRemovesOnlyMatchingMessages) {
   MessageBus bus;
   bus.post(Message{.kind = MessageKind::Timer, .a = 7});
-  bus.post(Message{.kind = MessageKind::SocketEvent, .a = 7});
+  bus.post(Message{.kind = MessageKind::Handled, .a = 7});
   bus.post(Message{.kind = MessageKind::Timer, .a = 8});
   bus.discard_if([](const Message& m) { return m.kind == MessageKind::Timer && m.a == 7; });
   ASSERT_EQ(bus.size(), 2U);
-  EXPECT_EQ(bus.take()->kind, MessageKind::SocketEvent);
+  EXPECT_EQ(bus.take()->kind, MessageKind::Handled);
   EXPECT_EQ(bus.take()->a, 8);
 }
 
@@ -36,7 +36,7 @@ TEST(EventLoop, ReportsIdleWhenNothingCanHappen) {
 
 TEST(EventLoop, ReturnsQueuedMessageBeforeRunningIo) {
   EventLoop loop;
-  loop.bus().post(Message{.kind = MessageKind::AdapterReady, .a = 17, .text = "127.0.0.1"});
+  loop.bus().post(Message{.kind = MessageKind::Handled, .a = 17, .text = "127.0.0.1"});
   auto next = loop.next(std::nullopt);
   ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
   EXPECT_EQ(next.message->text, "127.0.0.1");
