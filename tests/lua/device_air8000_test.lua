@@ -1,3 +1,4 @@
+-- luatnet options: --virtual-time
 -- The air8000 profile (device_air8000_test.adapters.json overrides its values): adapters present and
 -- waiting as the profile says; mobile's values from the file; flight mode, netdrv.ctrl and wlan.connect /
 -- disconnect cutting and restoring a TCP connection to a local echo peer (socat); bad arguments.

@@ -1,3 +1,4 @@
+-- luatnet options: --virtual-time
 -- The air780e profile with nothing overridden (device_profiles_test.adapters.json names only the device):
 -- the board's names, 4G alone on LWIP_GP registering after 1 s, mobile's built-in values, no Wi-Fi.
 -- Other profiles run in child luatnet processes with --device.

@@ -1,3 +1,4 @@
+-- luatnet options: --virtual-time
 -- http.request on simulated adapters (http_netsim_test.adapters.json): opts.adapter picks the link, its
 -- latency shows in the request's time, a 2 KiB send buffer still carries a large body intact, and a link
 -- cut mid-download ends the request with HTTP_ERROR_CLOSE and leaves no file; the adapter's DNS servers

@@ -1,3 +1,4 @@
+-- luatnet options: --virtual-time
 -- netsim.set at its limits: latencies and jitters beyond a day, and absurd bandwidths, are argument
 -- errors (a latency of math.maxinteger ms overflowed the clock and delivered at once); the longest
 -- latency allowed holds a datagram back, and a real UDP echo peer (socat) shows the link still works.

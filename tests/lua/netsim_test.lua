@@ -1,3 +1,4 @@
+-- luatnet options: --virtual-time
 -- Simulated adapters (netsim_test.adapters.json): a start delay and a scheduled cut, latency in round
 -- trips, UDP loss, a small send buffer pacing tx with full/TX_OK, and a libnet-style upload that survives
 -- its link being cut at 30% and restored 2 s later. Servers run on ETH0, which is not simulated.

@@ -1,3 +1,4 @@
+-- luatnet options: --virtual-time
 -- UDP: a luatnet UDP server and clients, socat as a real UDP echo peer, datagram boundaries, peer
 -- addresses (0x00 + 4 bytes), rx limits that drop the rest of a datagram, read().
 local check = require "check"
