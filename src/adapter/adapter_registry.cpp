@@ -115,7 +115,10 @@ AdaptersConfig default_adapters_config() { return AdaptersConfig{{AdapterConfig{
 
 AdapterRegistry::AdapterRegistry(loop::EventLoop& loop) : loop_(loop) {}
 
-AdapterRegistry::~AdapterRegistry() = default;
+AdapterRegistry::~AdapterRegistry() {
+  if (netlink_watch_) loop::ReadinessPoller::of(loop_.io()).forget(*netlink_watch_);
+  if (netlink_fd_ >= 0) ::close(netlink_fd_);
+}
 
 void AdapterRegistry::configure(const AdaptersConfig& config) {
   for (const auto& entry : config.adapters) {
@@ -205,26 +208,30 @@ bool AdapterRegistry::set_conditions(int index, const LinkConditions& conditions
 }
 
 void AdapterRegistry::watch_links() {
-  if (!netlink_) {
-    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) return;
-    sockaddr_nl local{};
-    local.nl_family = AF_NETLINK;
-    local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
-    if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-      ::close(fd);
-      return;
-    }
-    netlink_ = std::make_unique<asio::posix::stream_descriptor>(loop_.io(), fd);
+  if (netlink_fd_ >= 0) return;
+  int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return;
+  sockaddr_nl local{};
+  local.nl_family = AF_NETLINK;
+  local.nl_groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+    ::close(fd);
+    return;
   }
-  netlink_->async_wait(asio::posix::descriptor_base::wait_read, [this](const std::error_code& error) {
-    if (error) return;
-    char drain[8192];
-    while (recv(netlink_->native_handle(), drain, sizeof drain, MSG_DONTWAIT) > 0) {
-    }
-    refresh_all();
-    watch_links();
-  });
+  netlink_watch_ = loop::ReadinessPoller::of(loop_.io()).watch(fd, *this);
+  if (!netlink_watch_) {
+    ::close(fd);
+    return;
+  }
+  netlink_fd_ = fd;
+}
+
+void AdapterRegistry::on_ready(std::uint32_t /*epoll_events*/) {
+  // Edge-triggered: read every pending notification; their content does not matter, a re-read does.
+  char drain[8192];
+  while (recv(netlink_fd_, drain, sizeof drain, MSG_DONTWAIT) > 0) {
+  }
+  refresh_all();
 }
 
 }  // namespace luatnet::adapter

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <array>
-#include <asio/posix/stream_descriptor.hpp>
 #include <functional>
 #include <list>
 #include <memory>
@@ -16,6 +15,7 @@
 #include "adapter/adapter.hpp"
 #include "adapter/adapter_index.hpp"
 #include "loop/event_loop.hpp"
+#include "loop/readiness_poller.hpp"
 #include "loop/timer.hpp"
 
 namespace luatnet::adapter {
@@ -34,7 +34,7 @@ nlohmann::json read_json_file(const std::string& path);
 // ETH0 on the host's default routing, as the LuatOS PC simulator registers it.
 AdaptersConfig default_adapters_config();
 
-class AdapterRegistry {
+class AdapterRegistry final : private loop::ReadyHandler {
  public:
   explicit AdapterRegistry(loop::EventLoop& loop);
   ~AdapterRegistry();
@@ -70,6 +70,7 @@ class AdapterRegistry {
 
  private:
   void watch_links();
+  void on_ready(std::uint32_t epoll_events) override;
   void post_link_message(const Adapter& adapter, bool ready);
 
   loop::EventLoop& loop_;
@@ -78,7 +79,9 @@ class AdapterRegistry {
   int last_registered_ = kEth0;
   LinkListener link_listener_;
   loop::MessageHandler link_message_handler_;
-  std::unique_ptr<asio::posix::stream_descriptor> netlink_;
+  // The host's link and address changes (a netlink socket on the loop's poller); -1 when not watched.
+  int netlink_fd_ = -1;
+  std::optional<loop::ReadinessPoller::Watch> netlink_watch_;
   std::list<loop::Timer> pending_timers_;
 };
 

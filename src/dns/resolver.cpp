@@ -1,6 +1,8 @@
 #include "dns/resolver.hpp"
 
 #include <arpa/inet.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
 
 #include <asio/post.hpp>
 #include <stdexcept>
@@ -12,7 +14,7 @@ struct Resolver::Request {
   std::weak_ptr<Callback> callback;
 };
 
-Resolver::Resolver(asio::io_context& io) : io_(io), timeout_(io) {
+Resolver::Resolver(asio::io_context& io) : io_(io), poller_(loop::ReadinessPoller::of(io)), timeout_(io) {
   static const int library = ares_library_init(ARES_LIB_INIT_ALL);
   if (library != ARES_SUCCESS) throw std::runtime_error("c-ares initialisation failed");
   ares_options options{};
@@ -27,9 +29,9 @@ Resolver::Resolver(asio::io_context& io) : io_(io), timeout_(io) {
 }
 
 Resolver::~Resolver() {
-  ares_destroy(channel_);  // pending requests complete with ARES_EDESTRUCTION
+  ares_destroy(channel_);  // pending requests complete with ARES_EDESTRUCTION; c-ares closes its sockets
   for (auto& [fd, watch] : watches_) {
-    watch->descriptor.release();  // c-ares owns and has closed the descriptor
+    if (watch->registration) poller_.forget(*watch->registration);
   }
 }
 
@@ -75,41 +77,46 @@ void Resolver::on_result(void* arg, int status, int /*timeouts*/, ares_addrinfo*
 void Resolver::on_socket_state(void* data, ares_socket_t fd, int readable, int writable) {
   auto* self = static_cast<Resolver*>(data);
   if (readable == 0 && writable == 0) {
+    // c-ares closes the socket next; events already harvested for it find no watch.
     auto found = self->watches_.find(fd);
     if (found != self->watches_.end()) {
-      found->second->descriptor.cancel();
-      found->second->descriptor.release();
-      // Handlers still queued hold no pointer to the watch: they look it up by fd.
+      if (found->second->registration) self->poller_.forget(*found->second->registration);
       self->watches_.erase(found);
     }
     return;
   }
   auto& watch = self->watches_[fd];
-  if (!watch) watch = std::make_unique<Watch>(self->io_, fd, ++self->generation_);
+  if (!watch) {
+    watch = std::make_unique<Watch>(*self, fd, ++self->generation_);
+    watch->registration = self->poller_.watch(fd, *watch);  // unwatched: the query times out
+  }
+  bool wants_to_write = writable != 0 && !watch->want_write;
   watch->want_read = readable != 0;
   watch->want_write = writable != 0;
-  self->arm(fd);
+  if (wants_to_write) {
+    // No edge may come for a socket that is already writable; try once the callback has returned.
+    asio::post(self->io_, [self, fd, generation = watch->generation] {
+      if (self->live_watch(fd, generation)) self->process(ARES_SOCKET_BAD, fd);
+    });
+  }
 }
 
-void Resolver::arm(int fd) {
+Resolver::Watch* Resolver::live_watch(int fd, unsigned generation) {
   auto found = watches_.find(fd);
-  if (found == watches_.end()) return;
-  Watch& watch = *found->second;
-  if (watch.want_read && !watch.reading) wait_for(fd, watch, false);
-  if (watch.want_write && !watch.writing) wait_for(fd, watch, true);
+  return found != watches_.end() && found->second->generation == generation ? found->second.get() : nullptr;
 }
 
-void Resolver::wait_for(int fd, Watch& watch, bool writable) {
-  (writable ? watch.writing : watch.reading) = true;
-  auto kind = writable ? asio::posix::descriptor_base::wait_write : asio::posix::descriptor_base::wait_read;
-  watch.descriptor.async_wait(kind, [this, fd, writable, generation = watch.generation](const std::error_code& error) {
-    auto again = watches_.find(fd);
-    // A closed socket's descriptor number may already serve a new one: match the generation too.
-    if (again == watches_.end() || again->second->generation != generation) return;
-    (writable ? again->second->writing : again->second->reading) = false;
-    if (!error) process(writable ? ARES_SOCKET_BAD : fd, writable ? fd : ARES_SOCKET_BAD);
-    arm(fd);
-  });
+void Resolver::on_ready(int fd, unsigned generation, std::uint32_t epoll_events) {
+  Watch* watch = live_watch(fd, generation);
+  if (watch == nullptr) return;
+  if ((epoll_events & EPOLLOUT) != 0 && watch->want_write) process(ARES_SOCKET_BAD, fd);
+  // Hang-ups and errors are read too: c-ares learns of them from the failed read.
+  bool readable = (epoll_events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+  while (readable && (watch = live_watch(fd, generation)) != nullptr && watch->want_read) {
+    process(fd, ARES_SOCKET_BAD);
+    int waiting = 0;
+    readable = live_watch(fd, generation) != nullptr && ::ioctl(fd, FIONREAD, &waiting) == 0 && waiting > 0;
+  }
 }
 
 void Resolver::process(int read_fd, int write_fd) {

@@ -1,19 +1,22 @@
-// DNS layer: asynchronous name resolution for one adapter on c-ares, driven by the Asio loop (no threads).
-// Each adapter owns a Resolver; setDNS changes its servers, otherwise the host's resolv.conf and hosts
-// file apply. Results come back on the loop, never from inside a c-ares call.
+// DNS layer: asynchronous name resolution for one adapter on c-ares, driven by the loop (no threads): its
+// sockets are watched by the loop's ReadinessPoller like every other descriptor, its timeouts are loop
+// Timers. Each adapter owns a Resolver; setDNS changes its servers, otherwise the host's resolv.conf and
+// hosts file apply. Results come back on the loop, never from inside a c-ares call.
 #pragma once
 
 #include <ares.h>
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
-#include <asio/posix/stream_descriptor.hpp>
-#include "loop/timer.hpp"
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "loop/readiness_poller.hpp"
+#include "loop/timer.hpp"
 
 namespace luatnet::dns {
 
@@ -37,25 +40,30 @@ class Resolver {
 
  private:
   struct Request;
-  struct Watch {
-    Watch(asio::io_context& io, int fd, unsigned generation) : descriptor(io, fd), generation(generation) {}
-    asio::posix::stream_descriptor descriptor;
+  // One c-ares socket. The poller reports edges; c-ares expects to be told while a socket stays ready, so
+  // reads repeat while bytes are waiting and a new wish to write is tried at once.
+  struct Watch final : loop::ReadyHandler {
+    Watch(Resolver& owner, int fd, unsigned generation) : owner(owner), fd(fd), generation(generation) {}
+    void on_ready(std::uint32_t epoll_events) override { owner.on_ready(fd, generation, epoll_events); }
+    Resolver& owner;
+    int fd;
     unsigned generation;
+    std::optional<loop::ReadinessPoller::Watch> registration;
     bool want_read = false;
     bool want_write = false;
-    bool reading = false;
-    bool writing = false;
   };
 
   static void on_socket_state(void* data, ares_socket_t fd, int readable, int writable);
   static void on_result(void* arg, int status, int timeouts, ares_addrinfo* result);
-  void arm(int fd);
-  void wait_for(int fd, Watch& watch, bool writable);
+  void on_ready(int fd, unsigned generation, std::uint32_t epoll_events);
+  // The watch of `fd` while it is still the one of `generation` (a closed socket's number may be reused).
+  Watch* live_watch(int fd, unsigned generation);
   void process(int read_fd, int write_fd);
   void schedule_timeout();
   void apply_servers();
 
   asio::io_context& io_;
+  loop::ReadinessPoller& poller_;
   ares_channel channel_ = nullptr;
   std::map<int, std::unique_ptr<Watch>> watches_;
   loop::Timer timeout_;

@@ -79,9 +79,25 @@ sysplus.taskInitEx(function()
         if q == "v6.luatnet.test/28" then askedAAAA = true end
     end
     check.truthy(askedAAAA, "the AAAA question reached our server")
+
+    -- a DNS server that never answers: c-ares gives up after its tries (2 s each, twice)
+    local SILENT = peers.freePort()
+    local silent = socket.create(nil, function() end)
+    socket.config(silent, SILENT, true)
+    socket.connect(silent, "255.255.255.255", 0)
+    check.eq(socket.setDNS(socket.ETH0, 1, "127.0.0.1:" .. SILENT), true, "setDNS to a silent server")
+    local t0 = mcu.ticks()
+    check.eq(select(1, socket.connect(c, "one.luatnet.test", ECHO)), true, "connect by name, nobody answers")
+    msg = sys_wait("dns_client", socket.ON_LINE, 15000)
+    check.eq(msg and msg[2], -1, "a lookup without answer is ON_LINE -1")
+    local waited = mcu.ticks() - t0
+    check.truthy(waited >= 3500 and waited < 12000, "after the resolver's tries (" .. waited .. " ms)")
+    socket.close(c)
+    socket.release(silent)
+
     socket.release(c)
     socket.close(dns)
     socket.close(echo)
-    check.done(15)
+    check.done(19)
 end, "dns_client")
 sys.run()
