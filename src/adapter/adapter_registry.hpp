@@ -42,6 +42,7 @@ class AdapterRegistry final : private loop::ReadyHandler {
   AdapterRegistry& operator=(const AdapterRegistry&) = delete;
 
   void configure(const AdaptersConfig& config);
+  loop::EventLoop& loop() { return loop_; }
 
   Adapter* find(int index);
   [[nodiscard]] int default_index() const { return default_index_; }

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   std::string reboot = "exit";
   std::string device_name;
   bool virtual_time = false;
+  std::vector<std::string> uart_wiring;
   app.add_option("script", script, "main.lua, or a folder that holds one")->required();
   app.add_option("paths", search_paths,
                  "more files or folders: folders (with every folder below) go on the require path, and every "
@@ -74,6 +75,10 @@ int main(int argc, char** argv) {
                "run timers, timeouts and simulated latencies on a virtual clock that jumps to the next due one "
                "whenever the process has been quiet for a moment (os.time and mcu.ticks follow it); --timeout "
                "stays in real seconds");
+  app.add_option("--uart", uart_wiring,
+                 "wire a UART of the device profile to the host: ID=pty (a pseudo-terminal, its path is logged) or "
+                 "ID=tcp:PORT (a listener on 127.0.0.1; 0 picks a port); repeatable")
+      ->allow_extra_args(false);
   app.add_option("--fs", fs_folder,
                  "host folder holding the device's file system (/data.txt is DIR/data.txt; fskv is kept there "
                  "too); default: .luatnet-fs in the project's folder");
@@ -130,6 +135,8 @@ int main(int argc, char** argv) {
   luatnet::device::DeviceSetup setup;
   try {
     setup = luatnet::device::load_setup(adapters_file, device_name);
+    if (!uart_wiring.empty() && !setup.profile) throw std::runtime_error("--uart needs a device profile (--device)");
+    for (const auto& wiring : uart_wiring) luatnet::device::add_uart(*setup.profile, wiring);
   } catch (const std::exception& error) {
     std::cerr << "luatnet: " << error.what() << "\n";
     return 2;
@@ -151,10 +158,16 @@ int main(int argc, char** argv) {
   luatnet::lua::open_netsim(host, adapters);
   luatnet::lua::open_files(host.state(), device_fs);
   luatnet::lua::open_fskv(host.state(), kv_store);
+  luatnet::lua::open_errdump(host.state(), device_fs);
   luatnet::lua::open_sntp(host, sockets);
   luatnet::lua::open_ftp(host, sockets, device_fs);
   if (setup.profile) {
-    module.emplace(adapters, *setup.profile);
+    try {
+      module.emplace(adapters, *setup.profile);
+    } catch (const std::exception& error) {
+      std::cerr << "luatnet: " << error.what() << "\n";  // a UART's port taken, no pseudo-terminals
+      return 2;
+    }
     luatnet::lua::open_device(host, *module);
     module->start();
   }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "adapter/adapter_index.hpp"
+#include "device/board.hpp"
 
 namespace luatnet::device {
 namespace {
@@ -59,12 +61,17 @@ json adapter_entry(const char* index, const char* preset, bool waits_for_driver,
   return {{"index", index}, {"interface", "host"}, {"profile", "lwip"}, {"simulate", simulate}};
 }
 
+// ADC channels every profile has: ADC0, ADC1 (0 mV until set), the chip's temperature and VBAT.
+json adc_defaults() { return {{"0", 0}, {"1", 0}, {"cpu", 35000}, {"vbat", 3800}}; }
+
 json builtin_profile(const std::string& name) {
   if (name == "air780e") {
     return {{"board", {{"bsp", "EC618"}, {"model", "Air780E"}, {"chip", "EC618"}, {"hwver", "A11"}}},
             {"default", "LWIP_GP"},
             {"adapters", json::array({adapter_entry("LWIP_GP", "cat1", false, 1000)})},
-            {"mobile", cellular_defaults()}};
+            {"mobile", cellular_defaults()},
+            {"adc", adc_defaults()},
+            {"pm", {{"sleep_cuts_radio", true}}}};
   }
   if (name == "air8000") {
     return {
@@ -75,7 +82,9 @@ json builtin_profile(const std::string& name) {
                       adapter_entry("LWIP_AP", "wifi", true), adapter_entry("LWIP_ETH", "ethernet", true),
                       adapter_entry("LWIP_USER0", "ethernet", true), adapter_entry("LWIP_USER1", "ethernet", true)})},
         {"mobile", cellular_defaults()},
-        {"wlan", {{"networks", json::array()}}}};
+        {"wlan", {{"networks", json::array()}}},
+        {"adc", adc_defaults()},
+        {"pm", {{"sleep_cuts_radio", true}}}};
   }
   if (name == "air8101") {
     return {{"board", {{"bsp", "Air8101"}, {"model", "Air8101"}, {"chip", "BK7258"}, {"hwver", "A10"}}},
@@ -83,7 +92,9 @@ json builtin_profile(const std::string& name) {
             {"adapters",
              json::array({adapter_entry("LWIP_STA", "wifi", true), adapter_entry("LWIP_AP", "wifi", true),
                           adapter_entry("LWIP_ETH", "ethernet", true), adapter_entry("LWIP_USER1", "ethernet", true)})},
-            {"wlan", {{"networks", json::array()}}}};
+            {"wlan", {{"networks", json::array()}}},
+            {"adc", adc_defaults()},
+            {"pm", {{"sleep_cuts_radio", false}}}};
   }
   throw std::runtime_error("unknown device " + name + " (" + profile_names() + ")");
 }
@@ -143,6 +154,18 @@ std::string raw_bssid(const std::string& hex) {
   return raw;
 }
 
+// "0".."15", "cpu" or "vbat".
+int adc_channel(const std::string& name) {
+  if (name == "cpu") return kAdcCpu;
+  if (name == "vbat") return kAdcVbat;
+  int channel = -1;
+  auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), channel);
+  if (error != std::errc() || end != name.data() + name.size() || channel < 0 || channel > 255) {
+    throw std::runtime_error("adc channel " + name + ": must be 0..255, \"cpu\" or \"vbat\"");
+  }
+  return channel;
+}
+
 DeviceProfile parse_profile(const std::string& name, const json& root) {
   DeviceProfile profile;
   profile.name = name;
@@ -167,10 +190,33 @@ DeviceProfile parse_profile(const std::string& name, const json& root) {
     }
   }
   profile.ethernet_link_up = std::chrono::milliseconds(root.value("ethernet_link_ms", 300));
+  const json uarts = root.value("uart", json::object());
+  for (const auto& [id, endpoint] : uarts.items()) {
+    if (!endpoint.is_string()) throw std::runtime_error("uart." + id + " must be \"pty\" or \"tcp:PORT\"");
+    add_uart(profile, id + "=" + endpoint.get<std::string>());
+  }
+  const json channels = root.value("adc", json::object());
+  for (const auto& [channel, value] : channels.items()) {
+    profile.adc[adc_channel(channel)] = value.get<std::int64_t>();
+  }
+  profile.sleep_cuts_radio = root.value("pm", json::object()).value("sleep_cuts_radio", false);
   return profile;
 }
 
 }  // namespace
+
+void add_uart(DeviceProfile& profile, const std::string& assignment) {
+  auto equals = assignment.find('=');
+  int id = -1;
+  const char* first = assignment.data();
+  const char* last = first + (equals == std::string::npos ? 0 : equals);
+  auto [end, error] = std::from_chars(first, last, id);
+  auto endpoint = equals == std::string::npos ? std::nullopt : parse_uart_endpoint(assignment.substr(equals + 1));
+  if (error != std::errc() || end != last || first == last || id < 0 || id > 127 || !endpoint) {
+    throw std::runtime_error("uart " + assignment + ": expected ID=pty or ID=tcp:PORT with ID 0..127");
+  }
+  profile.uarts[id] = *endpoint;
+}
 
 std::string profile_names() { return "air780e, air8000, air8101"; }
 
@@ -187,7 +233,7 @@ DeviceSetup load_setup(const std::string& adapters_file, const std::string& devi
     json root = builtin_profile(name);
     merge_adapters(root["adapters"], file.value("adapters", json::array()));
     if (file.contains("default")) root["default"] = file["default"];
-    for (const char* section : {"board", "mobile", "wlan"}) {
+    for (const char* section : {"board", "mobile", "wlan", "uart", "adc", "pm"}) {
       if (file.contains(section)) root[section].merge_patch(file[section]);
     }
     // Without a SIM the cellular adapter never registers.

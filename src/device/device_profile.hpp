@@ -7,11 +7,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "adapter/adapter_registry.hpp"
+#include "device/uart_port.hpp"
 
 namespace luatnet::device {
 
@@ -42,7 +44,13 @@ struct DeviceProfile {
   std::vector<WifiNetwork> networks;                // what wlan.scan finds and wlan.connect joins
   std::chrono::milliseconds association{800};       // wlan.connect until IP_READY
   std::chrono::milliseconds ethernet_link_up{300};  // netdrv.setup until IP_READY (PHY link + DHCP)
+  std::map<int, UartEndpoint> uarts;                // UART id -> host endpoint (--uart, "uart")
+  std::map<int, std::int64_t> adc;                  // the channels the module has and their values
+  bool sleep_cuts_radio = false;                    // pm's deep sleep takes LWIP_GP down
 };
+
+// "ID=ENDPOINT" (--uart 1=pty, --uart 2=tcp:7001) into `profile`; throws std::runtime_error on mistakes.
+void add_uart(DeviceProfile& profile, const std::string& assignment);
 
 struct DeviceSetup {
   adapter::AdaptersConfig adapters;

@@ -11,7 +11,7 @@ constexpr std::chrono::milliseconds kScanTime{500};
 }  // namespace
 
 SimulatedModule::SimulatedModule(adapter::AdapterRegistry& adapters, DeviceProfile profile)
-    : adapters_(adapters), profile_(std::move(profile)) {}
+    : adapters_(adapters), profile_(std::move(profile)), board_(adapters.loop().io(), profile_.uarts, profile_.adc) {}
 
 void SimulatedModule::publish(const std::string& topic, std::vector<TopicArg> args) {
   if (publish_) publish_(topic, std::move(args));
@@ -43,7 +43,7 @@ void SimulatedModule::set_flight_mode(bool on) {
   }
   if (!profile_.cellular->sim_present) return;
   adapters_.after(profile_.cellular->registration, [this] {
-    if (!flight_mode_) adapters_.set_link(adapter::kLwipGp, true);
+    if (!flight_mode_ && !radio_asleep_) adapters_.set_link(adapter::kLwipGp, true);
   });
 }
 
@@ -148,9 +148,23 @@ void SimulatedModule::stop_ap() {
   adapters_.set_link(adapter::kLwipAp, false);
 }
 
-int SimulatedModule::pin_level(int pin) const {
-  auto found = pins_.find(pin);
-  return found == pins_.end() ? 0 : found->second;
+void SimulatedModule::set_radio_asleep(bool asleep, const std::string& why) {
+  if (!profile_.cellular || !profile_.sleep_cuts_radio) {
+    Logger::instance().log(LogLevel::Info, "pm", why + ": the simulated links are not changed");
+    return;
+  }
+  if (asleep == radio_asleep_) return;
+  radio_asleep_ = asleep;
+  Logger::instance().log(LogLevel::Info, "pm", why + (asleep ? ": the radio sleeps" : ": the radio wakes"));
+  if (asleep) {
+    cell_info_ready_ = false;
+    adapters_.set_link(adapter::kLwipGp, false);
+    return;
+  }
+  if (flight_mode_ || !profile_.cellular->sim_present) return;
+  adapters_.after(profile_.cellular->registration, [this] {
+    if (!flight_mode_ && !radio_asleep_) adapters_.set_link(adapter::kLwipGp, true);
+  });
 }
 
 void SimulatedModule::note_accepted(const std::string& what) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "adapter/adapter_registry.hpp"
+#include "device/board.hpp"
 #include "device/device_profile.hpp"
 
 namespace luatnet::device {
@@ -90,10 +91,12 @@ class SimulatedModule {
   [[nodiscard]] const std::string& ap_ssid() const { return ap_ssid_; }
 
   // board -----------------------------------------------------------------------------------------------
-  // Simulated pins: what a script drives is what it reads back; an unset input reads its pull (up: 1).
-  void set_pin(int pin, int level) { pins_[pin] = level; }
-  [[nodiscard]] int pin_level(int pin) const;
-  void close_pin(int pin) { pins_.erase(pin); }
+  Board& board() { return board_; }
+  // pm: a sleep mode that powers the radio down (DEEP, HIB, WORK_MODE 3) takes LWIP_GP down when the
+  // profile says so (IP_LOSE); waking (IDLE, WORK_MODE 0..2) registers again (IP_READY after the
+  // registration time), as leaving flight mode does. Otherwise the request is only logged.
+  void set_radio_asleep(bool asleep, const std::string& why);
+  [[nodiscard]] bool radio_asleep() const { return radio_asleep_; }
   // Logs "<what>: accepted, no effect on the PC" the first time only (calls that drive real hardware).
   void note_accepted(const std::string& what);
 
@@ -115,7 +118,8 @@ class SimulatedModule {
   std::uint64_t association_attempt_ = 0;  // a newer connect or a disconnect cancels a pending association
   bool scan_done_ = false;
   std::string ap_ssid_;
-  std::map<int, int> pins_;
+  Board board_;
+  bool radio_asleep_ = false;
   std::set<std::string> noted_;
 };
 

@@ -1,15 +1,16 @@
 // Lua bindings layer: the board modules network drivers and demos touch on their way, for a device
 // profile: `hmeta` (the profile's board), `gpio` (simulated pins), `spi`, `pm`, `wdt` and `airlink`
-// (calls accepted with the firmware's returns, each logged once, since there is no hardware behind them).
+// (calls accepted with the firmware's returns, each logged once, since there is no hardware behind them),
+// `adc` (channels of the profile) and netsim.gpio / netsim.adc, with which a test plays the outside world.
 #include <string>
 
+#include "common/logger.hpp"
 #include "lua/lua_device.hpp"
+#include "lua/lua_host.hpp"
 #include "lua/modules.hpp"
 
 namespace luatnet::lua {
 namespace {
-
-constexpr int kPullUp = 1;
 
 template <std::string device::DeviceProfile::*Field>
 int profile_text(lua_State* L) {
@@ -32,30 +33,51 @@ int accepted(lua_State* L) {
 
 // gpio --------------------------------------------------------------------------------------------------------
 
+constexpr const char* kPinCallbacks = "luatnet.gpio.callbacks";  // registry: pin -> interrupt function
+
+device::Board& board(lua_State* L) { return simulated_module(L).board(); }
+
 int pin_setter(lua_State* L) {
   auto pin = static_cast<int>(lua_tointeger(L, lua_upvalueindex(2)));
-  simulated_module(L).set_pin(pin, static_cast<int>(luaL_checkinteger(L, 1)) != 0 ? 1 : 0);
+  board(L).set_pin(pin, static_cast<int>(luaL_checkinteger(L, 1) != 0));
   return 0;
 }
 
 int pin_getter(lua_State* L) {
   auto pin = static_cast<int>(lua_tointeger(L, lua_upvalueindex(2)));
-  lua_pushinteger(L, simulated_module(L).pin_level(pin));
+  lua_pushinteger(L, board(L).pin_level(pin));
   return 1;
 }
 
+void set_pin_callback(lua_State* L, lua_Integer pin, int function_index) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kPinCallbacks);
+  if (function_index != 0) {
+    lua_pushvalue(L, function_index);
+  } else {
+    lua_pushnil(L);
+  }
+  lua_rawseti(L, -2, pin);
+  lua_pop(L, 1);
+}
+
 // gpio.setup(pin, mode, pull, irq) -> a setter for an output (mode is its level), a getter for an input
-// (mode nil) or an interrupt pin (mode a function; no edges happen on the PC).
+// (mode nil) or an interrupt pin (mode a function, called as fn(level, pin) on the `irq` edge, default
+// BOTH, when netsim.gpio drives the pin); nothing for a negative pin.
 int gpio_setup(lua_State* L) {
   lua_Integer pin = luaL_checkinteger(L, 1);
   lua_Integer pull = opt_integer(L, 3, 0);
-  auto& module = simulated_module(L);
+  lua_Integer edge = opt_integer(L, 4, device::kEdgeBoth);
+  if (pin < 0 || pin > 0xFFFF) return 0;
+  auto& pins = board(L);
   bool output = lua_isinteger(L, 2);
+  bool interrupt = lua_isfunction(L, 2);
   if (output) {
-    module.set_pin(static_cast<int>(pin), lua_tointeger(L, 2) != 0 ? 1 : 0);
+    pins.setup_pin(static_cast<int>(pin), device::Board::PinMode::Output, lua_tointeger(L, 2) != 0);
   } else {
-    module.set_pin(static_cast<int>(pin), pull == kPullUp ? 1 : 0);
+    pins.setup_pin(static_cast<int>(pin), interrupt ? device::Board::PinMode::Interrupt : device::Board::PinMode::Input,
+                   static_cast<int>(pull), static_cast<int>(edge));
   }
+  set_pin_callback(L, pin, interrupt ? 2 : 0);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_pushinteger(L, pin);
   if (output) {
@@ -69,18 +91,141 @@ int gpio_setup(lua_State* L) {
 int gpio_set(lua_State* L) {
   lua_Integer pin = luaL_checkinteger(L, 1);
   lua_Integer level = luaL_checkinteger(L, 2);
-  simulated_module(L).set_pin(static_cast<int>(pin), level != 0 ? 1 : 0);
+  board(L).set_pin(static_cast<int>(pin), level != 0 ? 1 : 0);
   return 0;
 }
 
 int gpio_get(lua_State* L) {
-  lua_pushinteger(L, simulated_module(L).pin_level(static_cast<int>(luaL_checkinteger(L, 1))));
+  lua_pushinteger(L, board(L).pin_level(static_cast<int>(luaL_checkinteger(L, 1))));
   return 1;
 }
 
 int gpio_close(lua_State* L) {
-  simulated_module(L).close_pin(static_cast<int>(luaL_checkinteger(L, 1)));
+  lua_Integer pin = luaL_checkinteger(L, 1);
+  board(L).close_pin(static_cast<int>(pin));
+  if (pin >= 0 && pin <= 0xFFFF) set_pin_callback(L, pin, 0);
   return 0;
+}
+
+// netsim.gpio(pin, level) -> true when the outside drove the pin, false for an output (the module drives it).
+int netsim_gpio(lua_State* L) {
+  lua_Integer pin = luaL_checkinteger(L, 1);
+  lua_Integer level = luaL_checkinteger(L, 2);
+  lua_pushboolean(L, pin >= 0 && pin <= 0xFFFF && board(L).drive_pin(static_cast<int>(pin), level != 0));
+  return 1;
+}
+
+// adc ---------------------------------------------------------------------------------------------------------
+
+int checked_channel(lua_State* L) {
+  lua_Integer channel = luaL_checkinteger(L, 1);
+  return channel < -0xFFFF || channel > 0xFFFF ? 0x10000 : static_cast<int>(channel);
+}
+
+// adc.open(id) -> whether the module has the channel.
+int adc_open(lua_State* L) {
+  lua_pushboolean(L, board(L).open_adc(checked_channel(L)));
+  return 1;
+}
+
+constexpr lua_Integer kAdcReadFailed = 0xFF;  // adc.read's single return when it fails
+constexpr lua_Integer kAdcGetFailed = -1;
+
+// adc.read(id) -> raw, value of an open channel (the raw value is the value: there is no converter), or
+// 0xFF alone.
+int adc_read(lua_State* L) {
+  auto value = board(L).read_adc(checked_channel(L));
+  if (!value) {
+    lua_pushinteger(L, kAdcReadFailed);
+    return 1;
+  }
+  lua_pushinteger(L, *value);
+  lua_pushinteger(L, *value);
+  return 2;
+}
+
+// adc.get(id) -> the value of an open channel, or -1.
+int adc_get(lua_State* L) {
+  lua_pushinteger(L, board(L).read_adc(checked_channel(L)).value_or(kAdcGetFailed));
+  return 1;
+}
+
+int adc_close(lua_State* L) {
+  board(L).close_adc(checked_channel(L));
+  return 0;
+}
+
+// netsim.adc(id, value) -> true, or false for a channel the module lacks.
+int netsim_adc(lua_State* L) {
+  int channel = checked_channel(L);
+  lua_pushboolean(L, board(L).set_adc(channel, luaL_checkinteger(L, 2)));
+  return 1;
+}
+
+// wdt ---------------------------------------------------------------------------------------------------------
+
+// wdt.init(ms) / wdt.setTimeout(ms) -> true: arms the watchdog (a positive timeout within a day).
+int wdt_arm(lua_State* L) {
+  lua_Integer ms = luaL_checkinteger(L, 1);
+  constexpr lua_Integer kLongest = lua_Integer{24} * 3600 * 1000;
+  if (ms <= 0 || ms > kLongest) return luaL_argerror(L, 1, "timeout must be 1..86400000 ms");
+  board(L).arm_watchdog(std::chrono::milliseconds(ms));
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int wdt_feed(lua_State* L) {
+  board(L).feed_watchdog();
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+int wdt_close(lua_State* L) {
+  board(L).close_watchdog();
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+// pm ----------------------------------------------------------------------------------------------------------
+
+constexpr lua_Integer kSleepDeep = 3;
+constexpr lua_Integer kSleepHib = 4;
+constexpr lua_Integer kPowerWorkMode = 6;
+constexpr lua_Integer kWorkModeDeepest = 3;  // PSM+: the radio powers down
+
+// pm.request(mode, chip) -> true. DEEP and HIB on the main chip put the radio to sleep, the other modes
+// wake it (see SimulatedModule::set_radio_asleep).
+int pm_request(lua_State* L) {
+  lua_Integer mode = luaL_checkinteger(L, 1);
+  lua_Integer chip = opt_integer(L, 2, 0);
+  if (chip == 0) {
+    bool asleep = mode == kSleepDeep || mode == kSleepHib;
+    simulated_module(L).set_radio_asleep(asleep, "pm.request(" + std::to_string(mode) + ")");
+  } else {
+    simulated_module(L).note_accepted("pm.request on chip " + std::to_string(chip));
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+// pm.power(id, on, chip) -> true. WORK_MODE 3 puts the radio to sleep, 0..2 wake it; other ids are accepted.
+int pm_power(lua_State* L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  lua_Integer value = lua_isboolean(L, 2) ? lua_toboolean(L, 2) : lua_tointeger(L, 2);
+  if (id == kPowerWorkMode) {
+    simulated_module(L).set_radio_asleep(value >= kWorkModeDeepest,
+                                         "pm.power(WORK_MODE, " + std::to_string(value) + ")");
+  } else {
+    simulated_module(L).note_accepted("pm.power");
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+// pm.lastReson() -> 0, 0, 0: powered on normally (the run is always a fresh start).
+int pm_last_reason(lua_State* L) {
+  for (int i = 0; i < 3; ++i) lua_pushinteger(L, 0);
+  return 3;
 }
 
 // spi.setup(id, cs, cpha, cpol, width, baud, ...) -> 0 (opened).
@@ -129,8 +274,13 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                    {"get", guarded<gpio_get>},
                    {"close", guarded<gpio_close>}});
   // luat_gpio_legacy.h's values.
-  set_constants(
-      L, {{"LOW", 0}, {"HIGH", 1}, {"PULLUP", kPullUp}, {"PULLDOWN", 2}, {"RISING", 0}, {"FALLING", 1}, {"BOTH", 2}});
+  set_constants(L, {{"LOW", 0},
+                    {"HIGH", 1},
+                    {"PULLUP", device::kPullUp},
+                    {"PULLDOWN", 2},
+                    {"RISING", device::kEdgeRising},
+                    {"FALLING", device::kEdgeFalling},
+                    {"BOTH", device::kEdgeBoth}});
   lua_setglobal(L, "gpio");
 
   new_board_table(L, module, "spi", {{"setup", guarded<spi_setup>}});
@@ -147,8 +297,9 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
   lua_setglobal(L, "spi");
 
   new_board_table(L, module, "pm",
-                  {{"request", guarded<checked_accepted<1>>},
-                   {"power", guarded<checked_accepted<1>>},
+                  {{"request", guarded<pm_request>},
+                   {"power", guarded<pm_power>},
+                   {"lastReson", guarded<pm_last_reason>},
                    {"dtimerStart", guarded<checked_accepted<2>>},
                    {"dtimerStop", guarded<checked_accepted<1>>},
                    {"wakeupPin", guarded<checked_accepted<1>>}});
@@ -171,8 +322,31 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                     {"WIFI", 10}});
   lua_setglobal(L, "pm");
 
-  new_board_table(L, module, "wdt", {{"init", guarded<checked_accepted<1>>}, {"feed", guarded<accepted<1>>}});
+  new_board_table(L, module, "wdt",
+                  {{"init", guarded<wdt_arm>},
+                   {"setTimeout", guarded<wdt_arm>},
+                   {"feed", guarded<wdt_feed>},
+                   {"close", guarded<wdt_close>}});
   lua_setglobal(L, "wdt");
+
+  new_board_table(L, module, "adc",
+                  {{"open", guarded<adc_open>},
+                   {"read", guarded<adc_read>},
+                   {"get", guarded<adc_get>},
+                   {"close", guarded<adc_close>},
+                   {"setRange", guarded<checked_accepted<1, 0>>}});
+  // luat_adc.h's values (ADC_RANGE_3_8 and ADC_RANGE_MAX are positions in its range enumeration).
+  set_constants(L, {{"CH_CPU", device::kAdcCpu},
+                    {"CH_VBAT", device::kAdcVbat},
+                    {"ADC_RANGE_3_6", 1},
+                    {"ADC_RANGE_1_8", 0},
+                    {"ADC_RANGE_3_8", 8},
+                    {"ADC_RANGE_1_2", 0},
+                    {"ADC_RANGE_MAX", 14},
+                    {"ADC_RANGE_MIN", 0},
+                    {"T1", 16},
+                    {"T2", 32}});
+  lua_setglobal(L, "adc");
 
   new_board_table(L, module, "airlink",
                   {{"init", guarded<accepted<0>>},
@@ -192,6 +366,42 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                     {"CONF_UART_ID", 0x106},
                     {"CONF_IRQ_TIMEOUT", 0x107}});
   lua_setglobal(L, "airlink");
+
+  lua_newtable(L);
+  lua_setfield(L, LUA_REGISTRYINDEX, kPinCallbacks);
+  if (lua_getglobal(L, "netsim") == LUA_TTABLE) {
+    const std::pair<const char*, lua_CFunction> host_only[] = {{"gpio", guarded<netsim_gpio>},
+                                                               {"adc", guarded<netsim_adc>}};
+    for (const auto& [name, function] : host_only) {
+      lua_pushlightuserdata(L, &module);
+      lua_pushcclosure(L, function, 1);
+      lua_setfield(L, -2, name);
+    }
+  }
+  lua_pop(L, 1);
+}
+
+void wire_board_events(LuaHost& host, device::SimulatedModule& module) {
+  module.board().set_pin_listener([&host](int pin, int level) {
+    host.post([pin, level](lua_State* L) {
+      lua_getfield(L, LUA_REGISTRYINDEX, kPinCallbacks);
+      lua_rawgeti(L, -1, pin);
+      lua_remove(L, -2);
+      if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 1);
+        return;
+      }
+      lua_pushinteger(L, level);
+      lua_pushinteger(L, pin);
+      LuaHost::from(L).protected_call(L, 2);
+    });
+  });
+  // The hardware watchdog resets the module when nobody fed it in time: the run ends as rtos.reboot ends it.
+  module.board().set_watchdog_listener([&host](std::chrono::milliseconds timeout) {
+    Logger::instance().log(LogLevel::Error, "wdt",
+                           "not fed within " + std::to_string(timeout.count()) + " ms: the watchdog resets the device");
+    reboot_device(host, "watchdog reset");
+  });
 }
 
 }  // namespace luatnet::lua

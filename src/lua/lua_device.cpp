@@ -56,6 +56,8 @@ void open_device(LuaHost& host, device::SimulatedModule& module) {
   open_netdrv(L, module);
   if (module.has_wifi()) open_wlan(L, module);
   open_board(L, module);
+  open_uart(host, module);
+  wire_board_events(host, module);
 }
 
 }  // namespace luatnet::lua

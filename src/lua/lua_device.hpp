@@ -8,6 +8,8 @@
 
 namespace luatnet::lua {
 
+class LuaHost;
+
 inline device::SimulatedModule& simulated_module(lua_State* L) {
   return *static_cast<device::SimulatedModule*>(lua_touserdata(L, lua_upvalueindex(1)));
 }
@@ -22,5 +24,9 @@ void open_netdrv(lua_State* L, device::SimulatedModule& module);
 void open_wlan(lua_State* L, device::SimulatedModule& module);
 // hmeta, pm, wdt, airlink, gpio, spi: accepted calls that report the profile's board.
 void open_board(lua_State* L, device::SimulatedModule& module);
+// uart: the UARTs wired to host endpoints (and netsim.uart).
+void open_uart(LuaHost& host, device::SimulatedModule& module);
+// The board's event sources that reach scripts: gpio interrupts, the watchdog's expiry.
+void wire_board_events(LuaHost& host, device::SimulatedModule& module);
 
 }  // namespace luatnet::lua

@@ -73,4 +73,8 @@ class LuaHost {
   bool timed_out_ = false;
 };
 
+// What the device does when it restarts (rtos.reboot, the watchdog): logs `why`, then runs the project
+// again under --reboot restart or ends the process with kRebootExitCode.
+[[noreturn]] void reboot_device(LuaHost& host, const char* why);
+
 }  // namespace luatnet::lua

@@ -71,14 +71,7 @@ int rtos_timer_stop(lua_State* L) {
 
 // The device restarts; luatnet ends the process with kRebootExitCode at once (the script goes no
 // further), or runs the project again when started with --reboot restart.
-int rtos_reboot(lua_State* L) {
-  const auto& restart = LuaHost::from(L).options().restart;
-  Logger::instance().log(LogLevel::Info, "rtos",
-                         restart ? "reboot requested: running the project again" : "reboot requested: exiting");
-  std::fflush(nullptr);
-  if (restart) restart();
-  std::exit(kRebootExitCode);
-}
+int rtos_reboot(lua_State* L) { reboot_device(LuaHost::from(L), "reboot requested"); }
 
 int rtos_bsp(lua_State* L) {
   lua_pushliteral(L, "PC");
@@ -140,6 +133,15 @@ void open_rtos(lua_State* L) {
   lua_pushinteger(L, kInfiniteTimeout);
   lua_setfield(L, -2, "INF_TIMEOUT");
   lua_setglobal(L, "rtos");
+}
+
+void reboot_device(LuaHost& host, const char* why) {
+  const auto& restart = host.options().restart;
+  Logger::instance().log(LogLevel::Info, "rtos",
+                         std::string(why) + (restart ? ": running the project again" : ": exiting"));
+  std::fflush(nullptr);
+  if (restart) restart();
+  std::exit(kRebootExitCode);
 }
 
 }  // namespace luatnet::lua

@@ -39,6 +39,8 @@ void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the lua
 // io, os and loadfile/dofile on device paths, the LuatOS file helpers, and `fs` (after open_embedded).
 void open_files(lua_State* L, fs::DeviceFs& device_fs);
 void open_fskv(lua_State* L, fs::KvStore& store);
+// errDump: the firmware's error logs, kept in the device file system.
+void open_errdump(lua_State* L, const fs::DeviceFs& files);
 // socket, plus delivery of socket events and IP_READY / IP_LOSE to scripts.
 void open_socket(LuaHost& host, socket::SocketRegistry& sockets);
 // http: http.request, whose requests run on the socket core through the protocol layer.

@@ -1,0 +1,95 @@
+#include "device/board.hpp"
+
+#include "common/logger.hpp"
+
+namespace luatnet::device {
+
+bool builtin_uart(int id) { return (id >= 0 && id <= 3) || id == kVirtualUart0; }
+
+Board::Board(asio::io_context& io, const std::map<int, UartEndpoint>& uarts, std::map<int, std::int64_t> adc_values)
+    : adc_values_(std::move(adc_values)), watchdog_(io) {
+  for (const auto& [id, endpoint] : uarts) uarts_.emplace(id, std::make_unique<UartPort>(io, id, endpoint));
+}
+
+void Board::setup_pin(int pin, PinMode mode, int level_or_pull, int edge) {
+  Pin& state = pins_[pin];
+  state.mode = mode;
+  state.edge = edge;
+  // An output starts at its given level; an input rests at its pull until the outside drives it.
+  state.level = mode == PinMode::Output ? (level_or_pull != 0 ? 1 : 0) : (level_or_pull == kPullUp ? 1 : 0);
+}
+
+void Board::set_pin(int pin, int level) { pins_[pin].level = level != 0 ? 1 : 0; }
+
+int Board::pin_level(int pin) const {
+  auto found = pins_.find(pin);
+  return found == pins_.end() ? 0 : found->second.level;
+}
+
+bool Board::drive_pin(int pin, int level) {
+  Pin& state = pins_[pin];
+  if (state.mode == PinMode::Output) return false;
+  int next = level != 0 ? 1 : 0;
+  int before = state.level;
+  state.level = next;
+  if (state.mode != PinMode::Interrupt || before == next || !pin_listener_) return true;
+  bool rising = next == 1;
+  if (state.edge == kEdgeBoth || (state.edge == kEdgeRising && rising) || (state.edge == kEdgeFalling && !rising)) {
+    pin_listener_(pin, next);
+  }
+  return true;
+}
+
+bool Board::open_adc(int channel) {
+  if (!adc_exists(channel)) return false;
+  adc_open_.insert(channel);
+  return true;
+}
+
+std::optional<std::int64_t> Board::read_adc(int channel) const {
+  if (!adc_open_.contains(channel)) return std::nullopt;
+  return adc_values_.at(channel);
+}
+
+bool Board::set_adc(int channel, std::int64_t value) {
+  auto found = adc_values_.find(channel);
+  if (found == adc_values_.end()) return false;
+  found->second = value;
+  return true;
+}
+
+UartPort* Board::uart(int id) {
+  auto found = uarts_.find(id);
+  return found == uarts_.end() ? nullptr : found->second.get();
+}
+
+std::vector<int> Board::wired_uarts() const {
+  std::vector<int> ids;
+  for (const auto& [id, port] : uarts_) ids.push_back(id);
+  return ids;
+}
+
+void Board::arm_watchdog(std::chrono::milliseconds timeout) {
+  watchdog_timeout_ = timeout;
+  restart_watchdog();
+}
+
+void Board::feed_watchdog() {
+  if (watchdog_timeout_) restart_watchdog();
+}
+
+void Board::close_watchdog() {
+  watchdog_timeout_.reset();
+  watchdog_.cancel();
+}
+
+void Board::restart_watchdog() {
+  watchdog_.expires_after(*watchdog_timeout_);
+  watchdog_.async_wait([this, timeout = *watchdog_timeout_](const std::error_code& error) {
+    if (error || !watchdog_timeout_) return;
+    watchdog_timeout_.reset();
+    if (watchdog_listener_) watchdog_listener_(timeout);
+  });
+}
+
+}  // namespace luatnet::device

@@ -1,0 +1,95 @@
+// Device layer: the module's board peripherals a script drives besides its radios (no Lua here): GPIO pins
+// (levels a test can drive from outside, firing interrupt pins on the configured edge), ADC channels
+// (values from the profile, changeable while the script runs), the UARTs wired to host endpoints, and the
+// hardware watchdog (a missed feed is reported to a listener the bindings set).
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "device/uart_port.hpp"
+
+namespace luatnet::device {
+
+// The firmware's interrupt edges (luat_gpio_legacy.h).
+inline constexpr int kEdgeRising = 0;
+inline constexpr int kEdgeFalling = 1;
+inline constexpr int kEdgeBoth = 2;
+inline constexpr int kPullUp = 1;
+
+// The firmware's special ADC channel ids (luat_adc.h).
+inline constexpr int kAdcCpu = -1;
+inline constexpr int kAdcVbat = -2;
+
+// UART ids every module has (the USB virtual UART included), wired or not.
+inline constexpr int kVirtualUart0 = 0x20;
+bool builtin_uart(int id);
+
+class Board {
+ public:
+  using PinListener = std::function<void(int pin, int level)>;
+  using WatchdogListener = std::function<void(std::chrono::milliseconds timeout)>;
+
+  Board(asio::io_context& io, const std::map<int, UartEndpoint>& uarts, std::map<int, std::int64_t> adc_values);
+
+  // gpio ----------------------------------------------------------------------------------------------------
+  enum class PinMode { Output, Input, Interrupt };
+  void setup_pin(int pin, PinMode mode, int level_or_pull, int edge = kEdgeBoth);
+  // What the script drives on an output; an input's level is the outside world's (drive_pin).
+  void set_pin(int pin, int level);
+  [[nodiscard]] int pin_level(int pin) const;
+  void close_pin(int pin) { pins_.erase(pin); }
+  // The outside drives an input or interrupt pin (netsim.gpio): false for an output (the module drives it).
+  // A change on an interrupt pin on its configured edge goes to the pin listener.
+  bool drive_pin(int pin, int level);
+  void set_pin_listener(PinListener listener) { pin_listener_ = std::move(listener); }
+
+  // adc -----------------------------------------------------------------------------------------------------
+  [[nodiscard]] bool adc_exists(int channel) const { return adc_values_.contains(channel); }
+  bool open_adc(int channel);
+  void close_adc(int channel) { adc_open_.erase(channel); }
+  // The value of an open channel (mV, or 0.001 degC for kAdcCpu).
+  [[nodiscard]] std::optional<std::int64_t> read_adc(int channel) const;
+  // netsim.adc: false for a channel the module lacks.
+  bool set_adc(int channel, std::int64_t value);
+
+  // uart ----------------------------------------------------------------------------------------------------
+  [[nodiscard]] bool uart_exists(int id) const { return builtin_uart(id) || uarts_.contains(id); }
+  // The port wired to `id`, nullptr when the id has no endpoint.
+  UartPort* uart(int id);
+  [[nodiscard]] std::vector<int> wired_uarts() const;
+
+  // wdt -----------------------------------------------------------------------------------------------------
+  void set_watchdog_listener(WatchdogListener listener) { watchdog_listener_ = std::move(listener); }
+  // init and setTimeout arm the watchdog for `timeout`; feed re-arms it; close stops it.
+  void arm_watchdog(std::chrono::milliseconds timeout);
+  void feed_watchdog();
+  void close_watchdog();
+
+ private:
+  struct Pin {
+    PinMode mode = PinMode::Input;
+    int level = 0;
+    int edge = kEdgeBoth;
+  };
+  void restart_watchdog();
+
+  std::map<int, Pin> pins_;
+  PinListener pin_listener_;
+  std::map<int, std::int64_t> adc_values_;
+  std::set<int> adc_open_;
+  std::map<int, std::unique_ptr<UartPort>> uarts_;
+  asio::steady_timer watchdog_;
+  std::optional<std::chrono::milliseconds> watchdog_timeout_;
+  WatchdogListener watchdog_listener_;
+};
+
+}  // namespace luatnet::device

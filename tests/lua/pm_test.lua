@@ -1,0 +1,76 @@
+-- pm under the air780e profile (pm_test.adapters.json: 4G registers in 200 ms): the sleep modes that power
+-- the radio down (pm.request DEEP/HIB, pm.power WORK_MODE 3) take LWIP_GP down (IP_LOSE), waking
+-- (pm.request IDLE, WORK_MODE 0) registers it again (IP_READY); LIGHT sleep and a request for another chip
+-- leave the link alone; a TCP connection to a local echo peer fails when the radio sleeps.
+local check = require "check"
+local libnet = require "libnet"
+local peers = require "peers"
+
+local PORT = peers.freePort()
+local echo = peers.spawn(string.format("socat -T 30 TCP-LISTEN:%d,reuseaddr,fork PIPE", PORT), 60)
+
+local events = {}
+sys.subscribe("IP_READY", function(ip, adapter) if adapter == socket.LWIP_GP then events[#events + 1] = "READY" end end)
+sys.subscribe("IP_LOSE", function(adapter) if adapter == socket.LWIP_GP then events[#events + 1] = "LOSE" end end)
+
+local function waitEvent(name, ms)
+    local deadline = mcu.ticks() + ms
+    while mcu.ticks() < deadline do
+        if events[#events] == name then return true end
+        sys.wait(10)
+    end
+    return false
+end
+
+sysplus.taskInitEx(function()
+    check.truthy(waitEvent("READY", 3000), "4G registered")
+    check.eq(pm.request(pm.LIGHT), true, "LIGHT sleep accepted")
+    sys.wait(300)
+    check.eq(events[#events], "READY", "LIGHT sleep keeps the radio")
+    check.eq(pm.request(pm.DEEP, 1), true, "a request for the Wi-Fi chip is accepted")
+    sys.wait(100)
+    check.eq(events[#events], "READY", "and leaves 4G alone")
+
+    peers.awaitTcp(PORT)
+    local netc = socket.create(socket.LWIP_GP, "pm")
+    socket.config(netc)
+    check.eq(libnet.connect("pm", 5000, netc, "127.0.0.1", PORT), true, "connected over 4G")
+
+    local started = mcu.ticks()
+    check.eq(pm.request(pm.HIB), true, "HIB accepted")
+    check.truthy(waitEvent("LOSE", 1000), "HIB: IP_LOSE on LWIP_GP")
+    check.truthy(mcu.ticks() - started < 500, "at once")
+    check.eq(socket.adapter(socket.LWIP_GP), false, "4G is not ready while the radio sleeps")
+    local sent = socket.tx(netc, "x")
+    local waited = libnet.wait("pm", 1000, netc)
+    check.eq(sent and waited, false, "the connection fails while the radio sleeps")
+    libnet.close("pm", 500, netc)
+    socket.release(netc)
+    check.eq(pm.request(pm.HIB), true, "asking again changes nothing")
+
+    started = mcu.ticks()
+    check.eq(pm.request(pm.IDLE), true, "IDLE wakes")
+    check.truthy(waitEvent("READY", 2000), "IP_READY after waking")
+    check.truthy(mcu.ticks() - started >= 150, "after the registration time")
+
+    check.eq(pm.power(pm.WORK_MODE, 3), true, "WORK_MODE 3 (PSM+)")
+    check.truthy(waitEvent("LOSE", 1000), "PSM+ takes 4G down")
+    check.eq(pm.power(pm.WORK_MODE, 1), true, "WORK_MODE 1 (low power, network kept)")
+    check.truthy(waitEvent("READY", 2000), "the radio registers again")
+    check.eq(pm.power(pm.USB, false), true, "other power switches accepted")
+    check.eq(table.concat({ pm.lastReson() }, ","), "0,0,0", "a normal power-on")
+
+    mobile.flymode(0, true)
+    check.truthy(waitEvent("LOSE", 1000), "flight mode")
+    pm.request(pm.DEEP)
+    pm.request(pm.IDLE)
+    sys.wait(400)
+    check.eq(events[#events], "LOSE", "waking does not end flight mode")
+    mobile.flymode(0, false)
+    check.truthy(waitEvent("READY", 2000), "leaving flight mode registers")
+
+    check.raises("number expected", "pm.request with a string", pm.request, "deep")
+    check.raises("number expected", "pm.power with a string id", pm.power, "work")
+    peers.kill(echo)
+    check.done(25)
+end, "pm")
