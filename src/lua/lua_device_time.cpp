@@ -1,8 +1,10 @@
 // Lua bindings layer: the device's wall clock (common/device_clock) for scripts. os.time and os.date
 // read it instead of the host's clock, so that a time sync (socket.sntp) moves them as it moves the RTC on
 // the device (with an explicit table or time they are Lua's own functions, unchanged); rtc.get and
-// rtc.set read and set it in UTC, as the firmware's rtc module does.
+// rtc.set read and set it in UTC, as the firmware's rtc module does. rtc.timezone reads the host's zone
+// until a script sets one; from then on os.date and os.time(table) use the zone set, as on the device.
 #include <ctime>
+#include <optional>
 
 #include "common/device_clock.hpp"
 #include "common/logger.hpp"
@@ -11,17 +13,40 @@
 namespace luatnet::lua {
 namespace {
 
+constexpr const char* kTimezoneKey = "luatnet.rtc.timezone";  // registry: quarter hours east of UTC
+constexpr lua_Integer kQuarterSeconds = 15 * 60;
+
+// The zone a script set with rtc.timezone, in quarter hours; nullopt while it follows the host's.
+std::optional<lua_Integer> set_timezone(lua_State* L) {
+  lua_getfield(L, LUA_REGISTRYINDEX, kTimezoneKey);
+  std::optional<lua_Integer> quarters;
+  if (lua_isinteger(L, -1)) quarters = lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  return quarters;
+}
+
+// The host's offset from UTC at `when`, in seconds.
+lua_Integer host_offset(std::time_t when) {
+  std::tm local{};
+  return localtime_r(&when, &local) != nullptr ? local.tm_gmtoff : 0;
+}
+
 lua_Integer device_seconds() {
   std::int64_t ms = device_clock::now_ms();
   return static_cast<lua_Integer>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
 }
 
-// os.time([table]); upvalue 1 is Lua's own os.time.
+// os.time([table]); upvalue 1 is Lua's own os.time. A table is local time: in the zone set, if any.
 int os_time(lua_State* L) {
   if (!lua_isnoneornil(L, 1)) {
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
+    auto zone = set_timezone(L);
+    if (zone && lua_isinteger(L, -1)) {
+      lua_Integer host_time = lua_tointeger(L, -1);
+      lua_pushinteger(L, host_time + host_offset(static_cast<std::time_t>(host_time)) - *zone * kQuarterSeconds);
+    }
     return 1;
   }
   lua_pushinteger(L, device_seconds());
@@ -34,6 +59,22 @@ int os_date(lua_State* L) {
   lua_settop(L, 2);
   if (!with_time) {
     lua_pushinteger(L, device_seconds());
+    lua_replace(L, 2);
+  }
+  // Local time in a zone the script set: UTC ("!") of the time moved by the zone's offset.
+  auto zone = set_timezone(L);
+  size_t length = 0;
+  const char* format = lua_isnoneornil(L, 1) ? "%c" : luaL_checklstring(L, 1, &length);
+  if (zone && format[0] != '!' && lua_isinteger(L, 2)) {
+    lua_pushliteral(L, "!");
+    lua_pushvalue(L, 1);
+    if (lua_isnil(L, -1)) {
+      lua_pop(L, 1);
+      lua_pushliteral(L, "%c");
+    }
+    lua_concat(L, 2);
+    lua_replace(L, 1);
+    lua_pushinteger(L, lua_tointeger(L, 2) + *zone * kQuarterSeconds);
     lua_replace(L, 2);
   }
   lua_pushvalue(L, lua_upvalueindex(1));
@@ -111,10 +152,29 @@ int rtc_set(lua_State* L) {
   return 1;
 }
 
+// rtc.timezone(quarters) -> the zone in quarter hours east of UTC (the host's until one is set); false for
+// a non-integer, or one outside -48..48 or not a whole hour, as the firmware refuses them.
+int rtc_timezone(lua_State* L) {
+  if (lua_gettop(L) > 0) {
+    if (!lua_isinteger(L, 1)) return rtc_refuse(L, "rtc timezone invalid parameter type");
+    lua_Integer quarters = lua_tointeger(L, 1);
+    if (quarters < -48 || quarters > 48 || quarters % 4 != 0) {
+      lua_pushboolean(L, 0);
+      return 1;
+    }
+    lua_pushinteger(L, quarters);
+    lua_setfield(L, LUA_REGISTRYINDEX, kTimezoneKey);
+  }
+  auto zone = set_timezone(L);
+  lua_pushinteger(L, zone ? *zone : host_offset(static_cast<std::time_t>(device_seconds())) / kQuarterSeconds);
+  return 1;
+}
+
 }  // namespace
 
 void open_device_time(lua_State* L) {
-  const luaL_Reg rtc[] = {{"get", guarded<rtc_get>}, {"set", guarded<rtc_set>}, {nullptr, nullptr}};
+  const luaL_Reg rtc[] = {
+      {"get", guarded<rtc_get>}, {"set", guarded<rtc_set>}, {"timezone", guarded<rtc_timezone>}, {nullptr, nullptr}};
   luaL_newlib(L, rtc);
   lua_setglobal(L, "rtc");
 
