@@ -5,7 +5,6 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "device/uart_port.hpp"
+#include "loop/timer.hpp"
 
 namespace luatnet::device {
 
@@ -87,7 +87,7 @@ class Board {
   std::map<int, std::int64_t> adc_values_;
   std::set<int> adc_open_;
   std::map<int, std::unique_ptr<UartPort>> uarts_;
-  asio::steady_timer watchdog_;
+  loop::Timer watchdog_;
   std::optional<std::chrono::milliseconds> watchdog_timeout_;
   WatchdogListener watchdog_listener_;
 };
