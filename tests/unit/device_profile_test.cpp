@@ -11,6 +11,7 @@
 
 #include "adapter/adapter_index.hpp"
 #include "adapter/link_presets.hpp"
+#include "device/board.hpp"
 
 namespace luatnet::device {
 namespace {
@@ -108,6 +109,43 @@ TEST(DeviceProfile, MistakesAreRefusedWithTheirNames) {
   EXPECT_THROW(load_setup(bad_type.path(), ""), std::runtime_error);
   AdaptersFile no_ssid(R"({ "device": "air8000", "wlan": { "networks": [ { "password": "x" } ] } })");
   EXPECT_THROW(load_setup(no_ssid.path(), ""), std::runtime_error);
+}
+
+TEST(DeviceProfile, BoardValuesComeFromTheProfileAndTheFile) {
+  AdaptersFile file(R"({ "device": "air780e", "uart": { "1": "pty", "3": "tcp:7001" },
+                         "adc": { "0": 1234, "1": null, "vbat": 4100, "9": 5 }, "pm": { "sleep_cuts_radio": false } })");
+  auto setup = load_setup(file.path(), "");
+  ASSERT_TRUE(setup.profile);
+  const auto& profile = *setup.profile;
+  ASSERT_EQ(profile.uarts.size(), 2U);
+  EXPECT_EQ(profile.uarts.at(1).kind, UartEndpoint::Kind::Pty);
+  EXPECT_EQ(profile.uarts.at(3).kind, UartEndpoint::Kind::Tcp);
+  EXPECT_EQ(profile.uarts.at(3).port, 7001);
+  EXPECT_EQ(profile.adc.at(0), 1234);
+  EXPECT_FALSE(profile.adc.contains(1));
+  EXPECT_EQ(profile.adc.at(kAdcVbat), 4100);
+  EXPECT_EQ(profile.adc.at(kAdcCpu), 35000);
+  EXPECT_EQ(profile.adc.at(9), 5);
+  EXPECT_FALSE(profile.sleep_cuts_radio);
+  EXPECT_TRUE(load_setup("", "air8000").profile->sleep_cuts_radio);
+  EXPECT_FALSE(load_setup("", "air8101").profile->sleep_cuts_radio);
+}
+
+TEST(DeviceProfile, UartWiringIsCheckedWhole) {
+  DeviceProfile profile;
+  add_uart(profile, "2=tcp:0");
+  add_uart(profile, "2=pty");  // the last one wins, as the command line after the file
+  EXPECT_EQ(profile.uarts.at(2).kind, UartEndpoint::Kind::Pty);
+  for (const char* wrong : {"", "2", "=pty", "2=", "2=serial", "2=tcp:", "2=tcp:65536", "2=tcp:80x", "x=pty", "-1=pty",
+                            "128=pty", "2=tcp:-5", "2 =pty"}) {
+    EXPECT_THROW(add_uart(profile, wrong), std::runtime_error) << wrong;
+  }
+  AdaptersFile not_text(R"({ "device": "air780e", "uart": { "1": 7 } })");
+  EXPECT_THROW(load_setup(not_text.path(), ""), std::runtime_error);
+  AdaptersFile bad_channel(R"({ "device": "air780e", "adc": { "temp": 1 } })");
+  EXPECT_THROW(load_setup(bad_channel.path(), ""), std::runtime_error);
+  AdaptersFile bad_value(R"({ "device": "air780e", "adc": { "0": "high" } })");
+  EXPECT_THROW(load_setup(bad_value.path(), ""), std::runtime_error);
 }
 
 TEST(LinkPresets, EveryNamedPresetExistsAndUnknownOnesDoNot) {
