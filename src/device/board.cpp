@@ -7,7 +7,7 @@ namespace luatnet::device {
 bool builtin_uart(int id) { return (id >= 0 && id <= 3) || id == kVirtualUart0; }
 
 Board::Board(asio::io_context& io, const std::map<int, UartEndpoint>& uarts, std::map<int, std::int64_t> adc_values)
-    : adc_values_(std::move(adc_values)), watchdog_(io) {
+    : adc_values_(std::move(adc_values)), watchdog_(io), io_(io) {
   for (const auto& [id, endpoint] : uarts) uarts_.emplace(id, std::make_unique<UartPort>(io, id, endpoint));
 }
 
@@ -81,6 +81,26 @@ void Board::feed_watchdog() {
 void Board::close_watchdog() {
   watchdog_timeout_.reset();
   watchdog_.cancel();
+}
+
+bool Board::start_dtimer(int id, std::chrono::milliseconds after) {
+  if (id < 0 || id > kLastDtimer) return false;
+  auto& timer = dtimers_[id];
+  timer = std::make_unique<loop::Timer>(io_, after);
+  timer->async_wait([this, id, armed = timer.get()](const std::error_code& error) {
+    auto found = dtimers_.find(id);
+    if (error || found == dtimers_.end() || found->second.get() != armed) return;
+    dtimers_.erase(found);
+    if (dtimer_listener_) dtimer_listener_(id);
+  });
+  return true;
+}
+
+std::optional<std::chrono::milliseconds> Board::dtimer_left(int id) const {
+  auto found = dtimers_.find(id);
+  if (found == dtimers_.end()) return std::nullopt;
+  auto left = found->second->expiry() - loop::Timer::clock_type::now();
+  return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(left));
 }
 
 void Board::restart_watchdog() {

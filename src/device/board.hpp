@@ -74,6 +74,18 @@ class Board {
   void feed_watchdog();
   void close_watchdog();
 
+  // pm's deep sleep timers --------------------------------------------------------------------------------
+  using DtimerListener = std::function<void(int id)>;
+  void set_dtimer_listener(DtimerListener listener) { dtimer_listener_ = std::move(listener); }
+  // Starts (or restarts) timer `id` (0..kLastDtimer); false for another id.
+  bool start_dtimer(int id, std::chrono::milliseconds after);
+  void stop_dtimer(int id) { dtimers_.erase(id); }
+  // The time left on a running timer.
+  [[nodiscard]] std::optional<std::chrono::milliseconds> dtimer_left(int id) const;
+  // A running timer keeps the run going, as the device sleeps until it fires.
+  [[nodiscard]] bool dtimers_running() const { return !dtimers_.empty(); }
+  static constexpr int kLastDtimer = 6;
+
  private:
   struct Pin {
     PinMode mode = PinMode::Input;
@@ -90,6 +102,9 @@ class Board {
   loop::Timer watchdog_;
   std::optional<std::chrono::milliseconds> watchdog_timeout_;
   WatchdogListener watchdog_listener_;
+  asio::io_context& io_;
+  std::map<int, std::unique_ptr<loop::Timer>> dtimers_;
+  DtimerListener dtimer_listener_;
 };
 
 }  // namespace luatnet::device

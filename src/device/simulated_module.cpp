@@ -148,7 +148,8 @@ void SimulatedModule::stop_ap() {
   adapters_.set_link(adapter::kLwipAp, false);
 }
 
-void SimulatedModule::set_radio_asleep(bool asleep, const std::string& why) {
+void SimulatedModule::request_deep_sleep(bool asleep, const std::string& why) {
+  deep_sleep_ = asleep;
   if (!profile_.cellular || !profile_.sleep_cuts_radio) {
     Logger::instance().log(LogLevel::Info, "pm", why + ": the simulated links are not changed");
     return;

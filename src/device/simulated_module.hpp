@@ -95,8 +95,9 @@ class SimulatedModule {
   // pm: a sleep mode that powers the radio down (DEEP, HIB, WORK_MODE 3) takes LWIP_GP down when the
   // profile says so (IP_LOSE); waking (IDLE, WORK_MODE 0..2) registers again (IP_READY after the
   // registration time), as leaving flight mode does. Otherwise the request is only logged.
-  void set_radio_asleep(bool asleep, const std::string& why);
-  [[nodiscard]] bool radio_asleep() const { return radio_asleep_; }
+  void request_deep_sleep(bool deep, const std::string& why);
+  // Whether the last request was for a deep sleep (a wake-up timer then boots the device afresh).
+  [[nodiscard]] bool deep_sleep_requested() const { return deep_sleep_; }
   // Logs "<what>: accepted, no effect on the PC" the first time only (calls that drive real hardware).
   void note_accepted(const std::string& what);
 
@@ -119,6 +120,7 @@ class SimulatedModule {
   bool scan_done_ = false;
   std::string ap_ssid_;
   Board board_;
+  bool deep_sleep_ = false;
   bool radio_asleep_ = false;
   std::set<std::string> noted_;
 };

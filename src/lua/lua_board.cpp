@@ -194,13 +194,13 @@ constexpr lua_Integer kPowerWorkMode = 6;
 constexpr lua_Integer kWorkModeDeepest = 3;  // PSM+: the radio powers down
 
 // pm.request(mode, chip) -> true. DEEP and HIB on the main chip put the radio to sleep, the other modes
-// wake it (see SimulatedModule::set_radio_asleep).
+// wake it (see SimulatedModule::request_deep_sleep).
 int pm_request(lua_State* L) {
   lua_Integer mode = luaL_checkinteger(L, 1);
   lua_Integer chip = opt_integer(L, 2, 0);
   if (chip == 0) {
     bool asleep = mode == kSleepDeep || mode == kSleepHib;
-    simulated_module(L).set_radio_asleep(asleep, "pm.request(" + std::to_string(mode) + ")");
+    simulated_module(L).request_deep_sleep(asleep, "pm.request(" + std::to_string(mode) + ")");
   } else {
     simulated_module(L).note_accepted("pm.request on chip " + std::to_string(chip));
   }
@@ -213,13 +213,42 @@ int pm_power(lua_State* L) {
   lua_Integer id = luaL_checkinteger(L, 1);
   lua_Integer value = lua_isboolean(L, 2) ? lua_toboolean(L, 2) : lua_tointeger(L, 2);
   if (id == kPowerWorkMode) {
-    simulated_module(L).set_radio_asleep(value >= kWorkModeDeepest,
-                                         "pm.power(WORK_MODE, " + std::to_string(value) + ")");
+    simulated_module(L).request_deep_sleep(value >= kWorkModeDeepest,
+                                           "pm.power(WORK_MODE, " + std::to_string(value) + ")");
   } else {
     simulated_module(L).note_accepted("pm.power");
   }
   lua_pushboolean(L, 1);
   return 1;
+}
+
+// pm.dtimerStart(id, ms) -> true when timer id (0..6) runs; false for another id or a timeout outside
+// 1 ms..740 h (the longest the firmware's timers take). When it fires: DTIMER_WAKEUP, or after a deep sleep
+// request the device boots afresh (see wire_board_events).
+int pm_dtimer_start(lua_State* L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  lua_Integer ms = luaL_checkinteger(L, 2);
+  constexpr lua_Integer kLongest = lua_Integer{740} * 3600 * 1000;
+  bool started = id >= 0 && id <= device::Board::kLastDtimer && ms > 0 && ms <= kLongest &&
+                 board(L).start_dtimer(static_cast<int>(id), std::chrono::milliseconds(ms));
+  lua_pushboolean(L, started);
+  return 1;
+}
+
+int pm_dtimer_stop(lua_State* L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  if (id >= 0 && id <= device::Board::kLastDtimer) board(L).stop_dtimer(static_cast<int>(id));
+  return 0;
+}
+
+// pm.dtimerCheck(id) -> true and the milliseconds left while it runs, false otherwise.
+int pm_dtimer_check(lua_State* L) {
+  lua_Integer id = luaL_checkinteger(L, 1);
+  auto left = id >= 0 && id <= device::Board::kLastDtimer ? board(L).dtimer_left(static_cast<int>(id)) : std::nullopt;
+  lua_pushboolean(L, left.has_value());
+  if (!left) return 1;
+  lua_pushinteger(L, left->count());
+  return 2;
 }
 
 // pm.lastReson() -> 0, 0, 0: powered on normally (the run is always a fresh start).
@@ -300,8 +329,9 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                   {{"request", guarded<pm_request>},
                    {"power", guarded<pm_power>},
                    {"lastReson", guarded<pm_last_reason>},
-                   {"dtimerStart", guarded<checked_accepted<2>>},
-                   {"dtimerStop", guarded<checked_accepted<1>>},
+                   {"dtimerStart", guarded<pm_dtimer_start>},
+                   {"dtimerStop", guarded<pm_dtimer_stop>},
+                   {"dtimerCheck", guarded<pm_dtimer_check>},
                    {"wakeupPin", guarded<checked_accepted<1>>}});
   // luat_pm.h's values.
   set_constants(L, {{"NONE", 0},
@@ -393,6 +423,22 @@ void wire_board_events(LuaHost& host, device::SimulatedModule& module) {
       }
       lua_pushinteger(L, level);
       lua_pushinteger(L, pin);
+      LuaHost::from(L).protected_call(L, 2);
+    });
+  });
+  // A deep sleep timer: DTIMER_WAKEUP while the device is awake; after a deep sleep request the device
+  // was asleep and boots afresh, as a wake-up from DEEP, HIB or PSM+ does. A running timer keeps the run
+  // going, as the sleeping device waits for it.
+  host.loop().add_activity_probe([&module] { return module.board().dtimers_running(); });
+  module.board().set_dtimer_listener([&host, &module](int id) {
+    if (module.deep_sleep_requested()) {
+      Logger::instance().log(LogLevel::Info, "pm", "deep sleep timer " + std::to_string(id) + " wakes the device");
+      reboot_device(host, "wake-up from deep sleep");
+    }
+    host.post([id](lua_State* L) {
+      lua_getglobal(L, "sys_pub");
+      lua_pushliteral(L, "DTIMER_WAKEUP");
+      lua_pushinteger(L, id);
       LuaHost::from(L).protected_call(L, 2);
     });
   });

@@ -1,7 +1,9 @@
 -- pm under the air780e profile (pm_test.adapters.json: 4G registers in 200 ms): the sleep modes that power
 -- the radio down (pm.request DEEP/HIB, pm.power WORK_MODE 3) take LWIP_GP down (IP_LOSE), waking
 -- (pm.request IDLE, WORK_MODE 0) registers it again (IP_READY); LIGHT sleep and a request for another chip
--- leave the link alone; a TCP connection to a local echo peer fails when the radio sleeps.
+-- leave the link alone; a TCP connection to a local echo peer fails when the radio sleeps. Deep sleep
+-- timers: DTIMER_WAKEUP while awake; after a deep sleep request (in a child run) the wake-up boots the
+-- device afresh (exit 75, as rtos.reboot), the timer keeping an otherwise idle run alive until then.
 local check = require "check"
 local libnet = require "libnet"
 local peers = require "peers"
@@ -69,8 +71,38 @@ sysplus.taskInitEx(function()
     mobile.flymode(0, false)
     check.truthy(waitEvent("READY", 2000), "leaving flight mode registers")
 
+    local wakeups = {}
+    sys.subscribe("DTIMER_WAKEUP", function(id) wakeups[#wakeups + 1] = id end)
+    started = mcu.ticks()
+    check.eq(pm.dtimerStart(1, 300), true, "a deep sleep timer starts")
+    local running, left = pm.dtimerCheck(1)
+    check.truthy(running and left > 0 and left <= 300, "dtimerCheck: running, time left " .. tostring(left))
+    check.eq(pm.dtimerStart(2, 200), true, "a second timer")
+    check.eq(select("#", pm.dtimerStop(2)), 0, "dtimerStop returns nothing")
+    check.eq(pm.dtimerCheck(2), false, "a stopped timer is not running")
+    check.eq(pm.dtimerStart(7, 100), false, "no timer 7")
+    check.eq(pm.dtimerStart(0, 0), false, "a zero timeout")
+    check.truthy(sys.waitUntil("DTIMER_WAKEUP", 2000), "DTIMER_WAKEUP while awake")
+    sys.wait(300)
+    check.eq(table.concat(wakeups, ","), "1", "from timer 1 only, once")
+    check.truthy(mcu.ticks() - started >= 290, "after its timeout")
+    check.eq(pm.dtimerCheck(1), false, "a fired timer is not running")
+
+    local script = os.tmpname() .. ".lua"
+    peers.writeFile(script, [[
+        print("CHILD start", pm.dtimerStart(0, 300))
+        print("CHILD psm", pm.power(pm.WORK_MODE, 3))
+    ]])
+    local job = peers.run(string.format("%s --timeout 10 --device air780e %s; echo EXIT=$?",
+        os.getenv("LUATNET_BIN"), script), 20)
+    local out = peers.await(job, 15000, "EXIT=")
+    os.execute("rm -f " .. script)
+    check.truthy(out:find("CHILD psm true", 1, true), "the child asked for PSM+")
+    check.truthy(out:find("deep sleep timer 0 wakes the device", 1, true), "the wake-up is logged: " .. out)
+    check.truthy(out:find("EXIT=75", 1, true), "and boots the device afresh (exit 75)")
+
     check.raises("number expected", "pm.request with a string", pm.request, "deep")
     check.raises("number expected", "pm.power with a string id", pm.power, "work")
     peers.kill(echo)
-    check.done(25)
+    check.done(40)
 end, "pm")
