@@ -1,5 +1,7 @@
 #include "device/board.hpp"
 
+#include <utility>
+
 #include "common/logger.hpp"
 
 namespace luatnet::device {
@@ -15,6 +17,8 @@ void Board::setup_pin(int pin, PinMode mode, int level_or_pull, int edge) {
   Pin& state = pins_[pin];
   state.mode = mode;
   state.edge = edge;
+  state.count = 0;
+  state.settle.reset();
   // An output starts at its given level; an input rests at its pull until the outside drives it.
   state.level = mode == PinMode::Output ? (level_or_pull != 0 ? 1 : 0) : (level_or_pull == kPullUp ? 1 : 0);
 }
@@ -26,18 +30,71 @@ int Board::pin_level(int pin) const {
   return found == pins_.end() ? 0 : found->second.level;
 }
 
+bool Board::on_edge(const Pin& state, int level) {
+  switch (state.edge) {
+    case kEdgeRising:
+    case kLevelHigh:
+      return level == 1;
+    case kEdgeFalling:
+    case kLevelLow:
+      return level == 0;
+    default:
+      return true;
+  }
+}
+
 bool Board::drive_pin(int pin, int level) {
   Pin& state = pins_[pin];
   if (state.mode == PinMode::Output) return false;
   int next = level != 0 ? 1 : 0;
   int before = state.level;
   state.level = next;
-  if (state.mode != PinMode::Interrupt || before == next || !pin_listener_) return true;
-  bool rising = next == 1;
-  if (state.edge == kEdgeBoth || (state.edge == kEdgeRising && rising) || (state.edge == kEdgeFalling && !rising)) {
-    pin_listener_(pin, next);
-  }
+  if (before != next && on_edge(state, next)) interrupt(pin, state);
   return true;
+}
+
+// What the firmware's interrupt handler does with an edge: count it, or report it through the debounce.
+void Board::interrupt(int pin, Pin& state) {
+  if (state.mode == PinMode::Counter) {
+    ++state.count;
+    return;
+  }
+  if (state.mode != PinMode::Interrupt || !pin_listener_) return;
+  if (state.debounce.count() == 0) {
+    pin_listener_(pin, state.level);
+    return;
+  }
+  if (state.debounce_mode == 0) {
+    auto now = loop::Timer::clock_type::now();
+    if (state.last_report && now - *state.last_report < state.debounce) return;
+    state.last_report = now;
+    pin_listener_(pin, state.level);
+    return;
+  }
+  // Mode 1: each edge restarts the wait; the report comes if the level held and still fits the edge.
+  state.settle = std::make_unique<loop::Timer>(io_, state.debounce);
+  state.settle->async_wait([this, pin, level = state.level, armed = state.settle.get()](const std::error_code& error) {
+    auto found = pins_.find(pin);
+    if (error || found == pins_.end() || found->second.settle.get() != armed) return;
+    const Pin& now = found->second;
+    if (now.mode == PinMode::Interrupt && now.level == level && on_edge(now, level) && pin_listener_) {
+      pin_listener_(pin, level);
+    }
+  });
+}
+
+void Board::set_debounce(int pin, std::chrono::milliseconds ms, int mode) {
+  Pin& state = pins_[pin];
+  state.debounce = ms;
+  state.debounce_mode = mode;
+  state.last_report.reset();
+  state.settle.reset();
+}
+
+std::uint32_t Board::take_count(int pin) {
+  auto found = pins_.find(pin);
+  if (found == pins_.end()) return 0;
+  return std::exchange(found->second.count, 0);
 }
 
 bool Board::open_adc(int channel) {

@@ -23,6 +23,8 @@ namespace luatnet::device {
 inline constexpr int kEdgeRising = 0;
 inline constexpr int kEdgeFalling = 1;
 inline constexpr int kEdgeBoth = 2;
+inline constexpr int kLevelHigh = 3;  // HIGH_IRQ and LOW_IRQ: level interrupts, reported on reaching the level
+inline constexpr int kLevelLow = 4;
 inline constexpr int kPullUp = 1;
 
 // The firmware's special ADC channel ids (luat_adc.h).
@@ -41,7 +43,7 @@ class Board {
   Board(asio::io_context& io, const std::map<int, UartEndpoint>& uarts, std::map<int, std::int64_t> adc_values);
 
   // gpio ----------------------------------------------------------------------------------------------------
-  enum class PinMode { Output, Input, Interrupt };
+  enum class PinMode { Output, Input, Interrupt, Counter };
   void setup_pin(int pin, PinMode mode, int level_or_pull, int edge = kEdgeBoth);
   // What the script drives on an output; an input's level is the outside world's (drive_pin).
   void set_pin(int pin, int level);
@@ -51,6 +53,11 @@ class Board {
   // A change on an interrupt pin on its configured edge goes to the pin listener.
   bool drive_pin(int pin, int level);
   void set_pin_listener(PinListener listener) { pin_listener_ = std::move(listener); }
+  // gpio.debounce: mode 0 reports an interrupt at once and ignores the pin's next ones for `ms`; mode 1
+  // reports once the pin has kept its level for `ms` after the last change. 0 ms turns it off.
+  void set_debounce(int pin, std::chrono::milliseconds ms, int mode);
+  // Interrupts a Counter pin (gpio.setup(pin, gpio.count)) saw since the last call.
+  std::uint32_t take_count(int pin);
 
   // adc -----------------------------------------------------------------------------------------------------
   [[nodiscard]] bool adc_exists(int channel) const { return adc_values_.contains(channel); }
@@ -91,7 +98,14 @@ class Board {
     PinMode mode = PinMode::Input;
     int level = 0;
     int edge = kEdgeBoth;
+    std::uint32_t count = 0;
+    std::chrono::milliseconds debounce{0};
+    int debounce_mode = 0;
+    std::optional<loop::Timer::time_point> last_report;  // debounce mode 0
+    std::unique_ptr<loop::Timer> settle;                 // debounce mode 1
   };
+  [[nodiscard]] static bool on_edge(const Pin& state, int level);
+  void interrupt(int pin, Pin& state);
   void restart_watchdog();
 
   std::map<int, Pin> pins_;

@@ -60,6 +60,13 @@ void set_pin_callback(lua_State* L, lua_Integer pin, int function_index) {
   lua_pop(L, 1);
 }
 
+// gpio.count(pin) -> the interrupts a counting pin saw since the last call (and setup's counting mode).
+int gpio_count(lua_State* L) {
+  lua_Integer pin = luaL_checkinteger(L, 1);
+  lua_pushinteger(L, pin >= 0 && pin <= 0xFFFF ? board(L).take_count(static_cast<int>(pin)) : 0);
+  return 1;
+}
+
 // gpio.setup(pin, mode, pull, irq) -> a setter for an output (mode is its level), a getter for an input
 // (mode nil) or an interrupt pin (mode a function, called as fn(level, pin) on the `irq` edge, default
 // BOTH, when netsim.gpio drives the pin); nothing for a negative pin.
@@ -70,12 +77,14 @@ int gpio_setup(lua_State* L) {
   if (pin < 0 || pin > 0xFFFF) return 0;
   auto& pins = board(L);
   bool output = lua_isinteger(L, 2);
-  bool interrupt = lua_isfunction(L, 2);
+  bool counter = lua_tocfunction(L, 2) == guarded<gpio_count>;
+  bool interrupt = lua_isfunction(L, 2) && !counter;
+  using Mode = device::Board::PinMode;
   if (output) {
-    pins.setup_pin(static_cast<int>(pin), device::Board::PinMode::Output, lua_tointeger(L, 2) != 0);
+    pins.setup_pin(static_cast<int>(pin), Mode::Output, lua_tointeger(L, 2) != 0);
   } else {
-    pins.setup_pin(static_cast<int>(pin), interrupt ? device::Board::PinMode::Interrupt : device::Board::PinMode::Input,
-                   static_cast<int>(pull), static_cast<int>(edge));
+    Mode mode = counter ? Mode::Counter : (interrupt ? Mode::Interrupt : Mode::Input);
+    pins.setup_pin(static_cast<int>(pin), mode, static_cast<int>(pull), static_cast<int>(edge));
   }
   set_pin_callback(L, pin, interrupt ? 2 : 0);
   lua_pushvalue(L, lua_upvalueindex(1));
@@ -104,6 +113,36 @@ int gpio_close(lua_State* L) {
   lua_Integer pin = luaL_checkinteger(L, 1);
   board(L).close_pin(static_cast<int>(pin));
   if (pin >= 0 && pin <= 0xFFFF) set_pin_callback(L, pin, 0);
+  return 0;
+}
+
+// gpio.toggle(pin): an output's level flips.
+int gpio_toggle(lua_State* L) {
+  lua_Integer pin = luaL_checkinteger(L, 1);
+  if (pin < 0 || pin > 0xFFFF) return 0;
+  auto& pins = board(L);
+  pins.set_pin(static_cast<int>(pin), pins.pin_level(static_cast<int>(pin)) == 0 ? 1 : 0);
+  return 0;
+}
+
+// gpio.debounce(pin, ms, mode): nothing (mode 0 cools down after a report, 1 waits for the level to hold).
+int gpio_debounce(lua_State* L) {
+  lua_Integer pin = luaL_checkinteger(L, 1);
+  lua_Integer ms = luaL_checkinteger(L, 2);
+  lua_Integer mode = opt_integer(L, 3, 0);
+  if (pin < 0 || pin > 0xFFFF) return 0;
+  // As the firmware stores it: a 16-bit number of milliseconds.
+  board(L).set_debounce(static_cast<int>(pin), std::chrono::milliseconds(ms & 0xFFFF), mode == 1 ? 1 : 0);
+  return 0;
+}
+
+// gpio.pulse(pin, level, len, delay): nothing; the bits go out on a pin nobody watches (logged once).
+int gpio_pulse(lua_State* L) {
+  luaL_checkinteger(L, 1);
+  if (!lua_isinteger(L, 2)) luaL_checkstring(L, 2);
+  luaL_checkinteger(L, 3);
+  luaL_checkinteger(L, 4);
+  simulated_module(L).note_accepted("gpio.pulse");
   return 0;
 }
 
@@ -301,7 +340,11 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                   {{"setup", guarded<gpio_setup>},
                    {"set", guarded<gpio_set>},
                    {"get", guarded<gpio_get>},
-                   {"close", guarded<gpio_close>}});
+                   {"close", guarded<gpio_close>},
+                   {"toggle", guarded<gpio_toggle>},
+                   {"debounce", guarded<gpio_debounce>},
+                   {"count", guarded<gpio_count>},
+                   {"pulse", guarded<gpio_pulse>}});
   // luat_gpio_legacy.h's values.
   set_constants(L, {{"LOW", 0},
                     {"HIGH", 1},
@@ -309,7 +352,11 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                     {"PULLDOWN", 2},
                     {"RISING", device::kEdgeRising},
                     {"FALLING", device::kEdgeFalling},
-                    {"BOTH", device::kEdgeBoth}});
+                    {"BOTH", device::kEdgeBoth},
+                    {"HIGH_IRQ", device::kLevelHigh},
+                    {"LOW_IRQ", device::kLevelLow},
+                    {"OUTPUT", 0},
+                    {"NONE", 0xFF}});
   lua_setglobal(L, "gpio");
 
   new_board_table(L, module, "spi", {{"setup", guarded<spi_setup>}});
