@@ -2,6 +2,8 @@
 // profile: `hmeta` (the profile's board), `gpio` (simulated pins), `spi`, `pm`, `wdt` and `airlink`
 // (calls accepted with the firmware's returns, each logged once, since there is no hardware behind them),
 // `adc` (channels of the profile) and netsim.gpio / netsim.adc, with which a test plays the outside world.
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "common/logger.hpp"
@@ -290,6 +292,23 @@ int pm_dtimer_check(lua_State* L) {
   return 2;
 }
 
+// pm.ioVol(id, mV) -> true (the pins' voltage is nobody's concern on the PC; logged once).
+int pm_io_voltage(lua_State* L) {
+  opt_integer(L, 1, 0);
+  if (!lua_isboolean(L, 2)) opt_integer(L, 2, 0);
+  return accepted<1>(L);
+}
+
+// pm.reboot(): rtos.reboot under its other name.
+int pm_reboot(lua_State* L) { reboot_device(LuaHost::from(L), "pm.reboot"); }
+
+// pm.shutdown(): the device powers off; the run ends with exit code 0.
+int pm_shutdown(lua_State*) {
+  Logger::instance().log(LogLevel::Info, "pm", "shutdown: the device powers off");
+  std::fflush(nullptr);
+  std::exit(0);
+}
+
 // pm.lastReson() -> 0, 0, 0: powered on normally (the run is always a fresh start).
 int pm_last_reason(lua_State* L) {
   for (int i = 0; i < 3; ++i) lua_pushinteger(L, 0);
@@ -376,6 +395,9 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                   {{"request", guarded<pm_request>},
                    {"power", guarded<pm_power>},
                    {"lastReson", guarded<pm_last_reason>},
+                   {"ioVol", guarded<pm_io_voltage>},
+                   {"reboot", guarded<pm_reboot>},
+                   {"shutdown", guarded<pm_shutdown>},
                    {"dtimerStart", guarded<pm_dtimer_start>},
                    {"dtimerStop", guarded<pm_dtimer_stop>},
                    {"dtimerCheck", guarded<pm_dtimer_check>},
@@ -396,7 +418,14 @@ void open_board(lua_State* L, device::SimulatedModule& module) {
                     {"LDO_CTL", 7},
                     {"WIFI_STA_DTIM", 8},
                     {"WIFI_AP_DTIM", 9},
-                    {"WIFI", 10}});
+                    {"WIFI", 10},
+                    {"IOVOL_ALL_GPIO", 0},
+                    {"IOVOL_SDIO", 1},
+                    {"IOVOL_LCD", 2},
+                    {"IOVOL_CAMA", 3},
+                    {"IOVOL_CAMD", 4},
+                    {"ID_NATIVE", 0},
+                    {"ID_WIFI", 1}});
   lua_setglobal(L, "pm");
 
   new_board_table(L, module, "wdt",

@@ -88,21 +88,35 @@ sysplus.taskInitEx(function()
     check.truthy(mcu.ticks() - started >= 290, "after its timeout")
     check.eq(pm.dtimerCheck(1), false, "a fired timer is not running")
 
-    local script = os.tmpname() .. ".lua"
-    peers.writeFile(script, [[
+    local function child(body)
+        local script = os.tmpname() .. ".lua"
+        peers.writeFile(script, body)
+        local job = peers.run(string.format("%s --timeout 10 --device air780e %s; echo EXIT=$?",
+            os.getenv("LUATNET_BIN"), script), 20)
+        local out = peers.await(job, 15000, "EXIT=")
+        os.execute("rm -f " .. script)
+        return out
+    end
+    local out = child([[
         print("CHILD start", pm.dtimerStart(0, 300))
         print("CHILD psm", pm.power(pm.WORK_MODE, 3))
     ]])
-    local job = peers.run(string.format("%s --timeout 10 --device air780e %s; echo EXIT=$?",
-        os.getenv("LUATNET_BIN"), script), 20)
-    local out = peers.await(job, 15000, "EXIT=")
-    os.execute("rm -f " .. script)
     check.truthy(out:find("CHILD psm true", 1, true), "the child asked for PSM+")
     check.truthy(out:find("deep sleep timer 0 wakes the device", 1, true), "the wake-up is logged: " .. out)
     check.truthy(out:find("EXIT=75", 1, true), "and boots the device afresh (exit 75)")
+    out = child([[
+        print("CHILD io", pm.ioVol(pm.IOVOL_ALL_GPIO, 1800))
+        pm.shutdown()
+        print("CHILD after shutdown")
+    ]])
+    check.truthy(out:find("CHILD io true", 1, true), "pm.ioVol accepted")
+    check.truthy(out:find("powers off", 1, true) and not out:find("CHILD after", 1, true), "pm.shutdown ends the run")
+    check.truthy(out:find("EXIT=0", 1, true), "with exit code 0")
+    out = child([[ pm.reboot(); print("CHILD after reboot") ]])
+    check.truthy(out:find("EXIT=75", 1, true) and not out:find("CHILD after", 1, true), "pm.reboot is rtos.reboot")
 
     check.raises("number expected", "pm.request with a string", pm.request, "deep")
     check.raises("number expected", "pm.power with a string id", pm.power, "work")
     peers.kill(echo)
-    check.done(40)
+    check.done(44)
 end, "pm")
