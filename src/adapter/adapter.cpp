@@ -1,5 +1,6 @@
 #include "adapter/adapter.hpp"
 
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "common/logger.hpp"
@@ -24,6 +25,13 @@ bool Adapter::refresh() {
     if (!address_) address_ = InterfaceAddress{"127.0.0.1", "255.0.0.0", "0.0.0.0", ""};
   } else {
     address_ = query_interface(config_.interface);
+  }
+  // A simulated gateway is what the adapter reports (and what answers pings in its place).
+  if (address_ && simulator_.enabled() && simulator_.conditions().gateway != 0) {
+    in_addr gateway{simulator_.conditions().gateway};
+    char text[INET_ADDRSTRLEN] = {};
+    inet_ntop(AF_INET, &gateway, text, sizeof text);
+    address_->gateway = text;
   }
   bool changed = was_ready_ != ready();
   was_ready_ = ready();

@@ -1,5 +1,6 @@
 #include "adapter/adapter_registry.hpp"
 
+#include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
@@ -40,7 +41,8 @@ AdapterProfile parse_profile(const nlohmann::json& entry) {
 }
 
 // "simulate": { "preset", "link": "up"|"down", "ready_delay_ms", "latency_ms", "jitter_ms", "loss",
-//               "bandwidth_kbps", "send_buffer", "seed" }: a preset's values, each overridable.
+//               "bandwidth_kbps", "send_buffer", "seed", "gateway", "gateway_reachable" }: a preset's
+// values, each overridable.
 LinkConditions parse_simulation(const nlohmann::json& entry, int index, const AdapterProfile& profile) {
   LinkConditions conditions;
   if (entry.contains("preset")) {
@@ -61,6 +63,14 @@ LinkConditions parse_simulation(const nlohmann::json& entry, int index, const Ad
   std::size_t typical = profile.max_sockets == 8 ? kW5500SendBuffer : (index < kEth0 ? kLwipSendBuffer : 0);
   conditions.send_buffer = entry.value("send_buffer", typical);
   conditions.seed = entry.value("seed", 1U);
+  if (entry.contains("gateway")) {
+    in_addr gateway{};
+    if (inet_pton(AF_INET, entry["gateway"].get<std::string>().c_str(), &gateway) != 1 || gateway.s_addr == 0) {
+      throw std::runtime_error("simulate.gateway must be an IPv4 address");
+    }
+    conditions.gateway = gateway.s_addr;
+  }
+  conditions.gateway_reachable = entry.value("gateway_reachable", true);
   return conditions;
 }
 

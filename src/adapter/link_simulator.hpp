@@ -22,6 +22,8 @@ struct LinkConditions {
   std::uint64_t bandwidth_bps = 0;           // 0: no cap
   std::size_t send_buffer = 0;               // bytes a socket may hold unacknowledged; 0: the host's
   std::uint32_t seed = 1;
+  std::uint32_t gateway = 0;      // a simulated gateway's IPv4 address (network order) that answers pings; 0: none
+  bool gateway_reachable = true;  // false: the gateway does not answer (the router behind the link is down)
 };
 
 // Typical small-stack values: lwIP's TCP_SND_BUF on the modules is a few KiB.

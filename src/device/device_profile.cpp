@@ -52,10 +52,12 @@ json cellular_defaults() {
                                   {"snr", 5}}})}};
 }
 
-// An adapter of a profile: on the host's routing, behind a simulated link of `preset`; "driver" adapters
-// start with the link down until their driver brings them up.
+// An adapter of a profile: on the host's routing, behind a simulated link of `preset`, with a simulated
+// gateway of its own (192.168.<adapter id>.1, so each network's gateway differs); "driver" adapters start
+// with the link down until their driver brings them up.
 json adapter_entry(const char* index, const char* preset, bool waits_for_driver, int ready_delay_ms = 0) {
-  json simulate = {{"preset", preset}};
+  json simulate = {{"preset", preset},
+                   {"gateway", "192.168." + std::to_string(adapter::index_by_name(index).value_or(0)) + ".1"}};
   if (waits_for_driver) simulate["link"] = "down";
   if (ready_delay_ms > 0) simulate["ready_delay_ms"] = ready_delay_ms;
   return {{"index", index}, {"interface", "host"}, {"profile", "lwip"}, {"simulate", simulate}};

@@ -36,7 +36,8 @@ constexpr lua_Integer kMaxBandwidthKbps = 1'000'000'000;            // 1 Tbit/s
 constexpr lua_Integer kMaxSendBuffer = lua_Integer{1} << 40;
 constexpr lua_Integer kMaxSeed = 0xffffffff;
 
-// netsim.set(adapter, {latency=ms, jitter=ms, loss=0..1, bandwidth=kbit/s, send_buffer=bytes, seed=n})
+// netsim.set(adapter, {latency=ms, jitter=ms, loss=0..1, bandwidth=kbit/s, send_buffer=bytes, seed=n,
+//                      gateway_reachable=bool})
 // Fields left out keep their current values; one out of range is an error and changes nothing.
 int netsim_set(lua_State* L) {
   auto index = static_cast<int>(luaL_checkinteger(L, 1));
@@ -65,6 +66,12 @@ int netsim_set(lua_State* L) {
     conditions.loss = loss;
   }
   lua_pop(L, 1);
+  lua_getfield(L, 2, "gateway_reachable");
+  if (!lua_isnil(L, -1)) {
+    luaL_checktype(L, -1, LUA_TBOOLEAN);
+    conditions.gateway_reachable = lua_toboolean(L, -1) != 0;
+  }
+  lua_pop(L, 1);
   lua_pushboolean(L, registry(L).set_conditions(index, conditions));
   return 1;
 }
@@ -74,9 +81,11 @@ int netsim_get(lua_State* L) {
   adapter::Adapter* target = registry(L).find(static_cast<int>(luaL_checkinteger(L, 1)));
   if (target == nullptr || !target->simulator().enabled()) return 0;
   const auto& conditions = target->simulator().conditions();
-  lua_createtable(L, 0, 7);
+  lua_createtable(L, 0, 8);
   lua_pushboolean(L, conditions.link_up);
   lua_setfield(L, -2, "link");
+  lua_pushboolean(L, conditions.gateway_reachable);
+  lua_setfield(L, -2, "gateway_reachable");
   const std::pair<const char*, lua_Integer> numbers[] = {
       {"latency", conditions.latency.count()},
       {"jitter", conditions.jitter.count()},
