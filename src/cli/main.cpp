@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "adapter/adapter_registry.hpp"
+#include "adapter/echo_pinger.hpp"
 #include "common/logger.hpp"
 #include "common/process_clock.hpp"
 #include "device/device_profile.hpp"
@@ -149,6 +150,8 @@ int main(int argc, char** argv) {
   luatnet::socket::SocketRegistry sockets(loop, adapters);
   loop.add_activity_probe([&sockets] { return sockets.busy(); });
   loop.add_activity_probe([&adapters] { return adapters.has_pending_changes(); });
+  luatnet::adapter::EchoPinger pinger(loop.io(), adapters);
+  loop.add_activity_probe([&pinger] { return pinger.busy(); });
   std::optional<luatnet::device::SimulatedModule> module;  // outlives the Lua host that calls it
   luatnet::lua::LuaHost host(loop, options);
   luatnet::lua::open_socket(host, sockets);
@@ -171,6 +174,7 @@ int main(int argc, char** argv) {
     luatnet::lua::open_device(host, *module);
     module->start();
   }
+  luatnet::lua::open_icmp(host, pinger, adapters, module ? &*module : nullptr);
   adapters.start();
   try {
     return host.run(script, layout.require_folders);

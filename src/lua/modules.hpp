@@ -12,7 +12,8 @@ class SocketRegistry;
 }
 namespace luatnet::adapter {
 class AdapterRegistry;
-}
+class EchoPinger;
+}  // namespace luatnet::adapter
 namespace luatnet::device {
 class SimulatedModule;
 }
@@ -59,6 +60,9 @@ void open_ftp(LuaHost& host, socket::SocketRegistry& sockets, fs::DeviceFs& devi
 void open_device_time(lua_State* L);
 // The device profile's drivers (mobile, netdrv, wlan, hmeta, ...) and rtos.bsp (after open_rtos).
 void open_device(LuaHost& host, device::SimulatedModule& module);
+// icmp: ping from an adapter (its simulated gateway, or a real echo); `module` null without a profile.
+void open_icmp(LuaHost& host, adapter::EchoPinger& pinger, adapter::AdapterRegistry& adapters,
+               device::SimulatedModule* module);
 
 // Every C function luatnet hands to Lua is registered as guarded<function>. Lua is the C build, whose
 // errors are longjmps, so two rules hold in the bindings: arguments are checked (luaL_check*, which may
