@@ -98,6 +98,14 @@ function peers.fdCount()
     return tonumber(shell("ls /proc/" .. pid .. "/fd | wc -l"))
 end
 
+-- Whether this host lets the process open unprivileged ICMP datagram sockets (net.ipv4.ping_group_range
+-- holds its group); icmp tests check the real echo where it does and the refusal where it does not.
+function peers.pingSocketsAllowed()
+    local low, high = readAll("/proc/sys/net/ipv4/ping_group_range"):match("(%d+)%s+(%d+)")
+    local gid = tonumber(shell("id -g"))
+    return low ~= nil and gid ~= nil and tonumber(low) <= gid and gid <= tonumber(high)
+end
+
 -- Host files, for test set-up and output (the script's own io functions take device paths).
 peers.readFile = readAll
 
