@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/ip_icmp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -39,9 +40,16 @@ std::uint32_t elapsed_ms(ProcessClock::time_point since) {
 
 }  // namespace
 
-EchoPinger::EchoPinger(asio::io_context& io, AdapterRegistry& adapters) : io_(io), adapters_(adapters) {}
+EchoPinger::EchoPinger(asio::io_context& io, AdapterRegistry& adapters) : io_(io), adapters_(adapters) {
+  for (std::size_t slot = 0; slot < requests_.size(); ++slot) {
+    requests_.at(slot).owner = this;
+    requests_.at(slot).index = static_cast<int>(slot);
+  }
+}
 
-EchoPinger::~EchoPinger() = default;
+EchoPinger::~EchoPinger() {
+  for (auto& request : requests_) close_socket(request);
+}
 
 std::optional<EchoPinger::Target> EchoPinger::parse(const std::string& address) {
   Target target;
@@ -71,13 +79,17 @@ EchoPinger::Request* EchoPinger::current(int index, std::uint64_t generation) {
   return request.waiting && request.generation == generation ? &request : nullptr;
 }
 
+void EchoPinger::close_socket(Request& request) {
+  if (request.watch) loop::ReadinessPoller::of(io_).forget(*request.watch);
+  request.watch.reset();
+  if (request.fd >= 0) ::close(request.fd);
+  request.fd = -1;
+}
+
 void EchoPinger::finish(Request& request) {
   request.waiting = false;
   if (request.timer) request.timer->cancel();
-  if (request.socket) {
-    std::error_code ignored;
-    request.socket->close(ignored);
-  }
+  close_socket(request);
 }
 
 EchoPinger::Outcome EchoPinger::ping(int index, const std::string& address, std::size_t payload) {
@@ -86,12 +98,12 @@ EchoPinger::Outcome EchoPinger::ping(int index, const std::string& address, std:
   Adapter* adapter = adapters_.find(index);
   if (adapter == nullptr) return Outcome::BadAddress;
   Request& request = requests_.at(static_cast<std::size_t>(index));
-  // The earlier request's timer and socket go away; their pending handlers see the cancellation.
+  // The earlier request's timer and socket go away; a pending timer handler sees the cancellation.
   finish(request);
   request.timer.reset();
-  request.socket.reset();
   ++request.generation;
   ++request.sequence;
+  request.target = *target;
   request.started = ProcessClock::now();
   request.waiting = true;
   if (debug_) log(LogLevel::Debug, "adapter " + std::to_string(index) + " echo request to " + target->text);
@@ -130,7 +142,13 @@ EchoPinger::Outcome EchoPinger::send_real(int index, Request& request, std::size
     request.waiting = false;
     return Outcome::Refused;
   }
-  request.socket = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
+  request.fd = fd;
+  request.watch = loop::ReadinessPoller::of(io_).watch(fd, request);
+  if (!request.watch) {
+    log(LogLevel::Warn, "cannot watch an ICMP datagram socket");
+    finish(request);
+    return Outcome::Refused;
+  }
   Adapter& adapter = *adapters_.find(index);
   if (!adapter.bind_socket(fd)) log(LogLevel::Warn, "cannot bind the echo request to adapter " + std::to_string(index));
   int on = 1;
@@ -138,7 +156,7 @@ EchoPinger::Outcome EchoPinger::send_real(int index, Request& request, std::size
   std::string packet = echo_request(target.family, request.sequence, payload);
   LinkSimulator& link = adapter.simulator();
   if (!link.enabled()) {
-    transmit(index, request.generation, std::move(packet), target);
+    transmit(index, request.generation, std::move(packet));
     return Outcome::Sent;
   }
   // Over a simulated link: nothing leaves while it is down, a lost request never leaves.
@@ -148,16 +166,17 @@ EchoPinger::Outcome EchoPinger::send_real(int index, Request& request, std::size
   }
   request.timer = std::make_unique<loop::Timer>(io_);
   request.timer->expires_at(link.departure(kIpHeader + packet.size()));
-  request.timer->async_wait([this, index, generation = request.generation, packet = std::move(packet),
-                             target](const std::error_code& error) mutable {
-    if (!error) transmit(index, generation, std::move(packet), target);
-  });
+  request.timer->async_wait(
+      [this, index, generation = request.generation, packet = std::move(packet)](const std::error_code& error) mutable {
+        if (!error) transmit(index, generation, std::move(packet));
+      });
   return Outcome::Sent;
 }
 
-void EchoPinger::transmit(int index, std::uint64_t generation, std::string packet, Target target) {
+void EchoPinger::transmit(int index, std::uint64_t generation, std::string packet) {
   Request* request = current(index, generation);
   if (request == nullptr) return;
+  const Target& target = request->target;
   sockaddr_storage destination{};
   socklen_t length = 0;
   if (target.family == AF_INET) {
@@ -171,8 +190,7 @@ void EchoPinger::transmit(int index, std::uint64_t generation, std::string packe
     v6->sin6_addr = target.v6;
     length = sizeof *v6;
   }
-  int fd = request->socket->native_handle();
-  if (sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&destination), length) < 0) {
+  if (sendto(request->fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&destination), length) < 0) {
     log(LogLevel::Warn,
         "adapter " + std::to_string(index) + " echo request to " + target.text + " not sent: " + std::strerror(errno));
     finish(*request);
@@ -184,21 +202,12 @@ void EchoPinger::transmit(int index, std::uint64_t generation, std::string packe
     if (error) return;
     if (Request* expired = current(index, generation)) finish(*expired);
   });
-  await_reply(index, generation, target);
 }
 
-void EchoPinger::await_reply(int index, std::uint64_t generation, const Target& target) {
-  Request* request = current(index, generation);
-  if (request == nullptr) return;
-  request->socket->async_wait(asio::posix::descriptor_base::wait_read,
-                              [this, index, generation, target](const std::error_code& error) {
-                                if (!error) read_reply(index, generation, target);
-                              });
-}
-
-void EchoPinger::read_reply(int index, std::uint64_t generation, const Target& target) {
-  Request* request = current(index, generation);
-  if (request == nullptr) return;
+// Edge-triggered: drains the socket until the awaited reply or nothing is left.
+void EchoPinger::read_reply(Request& request) {
+  if (!request.waiting || request.fd < 0) return;
+  const Target& target = request.target;
   std::uint8_t reply_type = target.family == AF_INET ? kEchoReply4 : kEchoReply6;
   std::array<std::uint8_t, 2048> data{};
   alignas(cmsghdr) std::array<char, 256> control{};
@@ -209,11 +218,11 @@ void EchoPinger::read_reply(int index, std::uint64_t generation, const Target& t
     message.msg_iovlen = 1;
     message.msg_control = control.data();
     message.msg_controllen = control.size();
-    ssize_t got = recvmsg(request->socket->native_handle(), &message, MSG_DONTWAIT);
+    ssize_t got = recvmsg(request.fd, &message, MSG_DONTWAIT);
     if (got < 0) break;
     std::uint16_t sequence = 0;
     std::memcpy(&sequence, &data[6], sizeof sequence);
-    if (got < static_cast<ssize_t>(kEchoHeader) || data[0] != reply_type || ntohs(sequence) != request->sequence) {
+    if (got < static_cast<ssize_t>(kEchoHeader) || data[0] != reply_type || ntohs(sequence) != request.sequence) {
       continue;
     }
     int ttl = 0;
@@ -221,17 +230,15 @@ void EchoPinger::read_reply(int index, std::uint64_t generation, const Target& t
       if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_TTL)
         std::memcpy(&ttl, CMSG_DATA(header), sizeof ttl);
     }
-    Adapter& adapter = *adapters_.find(index);
-    LinkSimulator& link = adapter.simulator();
+    LinkSimulator& link = adapters_.find(request.index)->simulator();
     if (link.enabled() && link.drop_datagram()) {
-      finish(*request);
+      finish(request);
       return;
     }
-    deliver(index, generation, link.enabled() ? link.arrival_delay() : ProcessClock::duration{0},
-            EchoReply{index, 0, target.text, ttl});
+    deliver(request.index, request.generation, link.enabled() ? link.arrival_delay() : ProcessClock::duration{0},
+            EchoReply{request.index, 0, target.text, ttl});
     return;
   }
-  await_reply(index, generation, target);
 }
 
 void EchoPinger::deliver(int index, std::uint64_t generation, ProcessClock::duration delay, EchoReply reply) {

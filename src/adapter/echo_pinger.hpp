@@ -10,7 +10,6 @@
 
 #include <array>
 #include <asio/io_context.hpp>
-#include <asio/posix/stream_descriptor.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -20,6 +19,7 @@
 
 #include "adapter/adapter_registry.hpp"
 #include "common/process_clock.hpp"
+#include "loop/readiness_poller.hpp"
 #include "loop/timer.hpp"
 
 namespace luatnet::adapter {
@@ -66,21 +66,27 @@ class EchoPinger {
     in6_addr v6{};
     std::string text;
   };
-  struct Request {
+  // One adapter's outstanding request; the loop's poller reports its socket's replies here.
+  struct Request final : loop::ReadyHandler {
+    EchoPinger* owner = nullptr;
+    int index = 0;
     std::uint64_t generation = 0;
     std::uint16_t sequence = 0;
+    Target target;
     ProcessClock::time_point started;
     std::unique_ptr<loop::Timer> timer;  // the simulated flight, or the reply limit
-    std::unique_ptr<asio::posix::stream_descriptor> socket;
+    int fd = -1;                         // the ICMP datagram socket of a real echo
+    std::optional<loop::ReadinessPoller::Watch> watch;
     bool waiting = false;
+    void on_ready(std::uint32_t /*epoll_events*/) override { owner->read_reply(*this); }
   };
 
   static std::optional<Target> parse(const std::string& address);
   void answer_from_gateway(int index, Request& request, std::size_t bytes, const Target& target);
   Outcome send_real(int index, Request& request, std::size_t payload, const Target& target);
-  void transmit(int index, std::uint64_t generation, std::string packet, Target target);
-  void await_reply(int index, std::uint64_t generation, const Target& target);
-  void read_reply(int index, std::uint64_t generation, const Target& target);
+  void transmit(int index, std::uint64_t generation, std::string packet);
+  void read_reply(Request& request);
+  void close_socket(Request& request);
   // Reports the reply after `delay` (the way back over a simulated link), if still current and up.
   void deliver(int index, std::uint64_t generation, ProcessClock::duration delay, EchoReply reply);
   void finish(Request& request);
