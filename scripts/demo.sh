@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)"
-exec build/src/luatnet --timeout 30 examples/demo examples/tcp_server examples/tcp_client examples/lib
+exec build/src/luatnet --timeout 30 examples/demo examples/tcp_server examples/tcp_client

@@ -1,5 +1,5 @@
 -- The demo: a multi-client echo server and three libnet clients in one LuatOS script, on loopback.
--- Run with: luatnet examples/demo examples/tcp_server examples/tcp_client examples/lib
+-- Run with: luatnet examples/demo examples/tcp_server examples/tcp_client
 PROJECT = "luatnet_demo"
 VERSION = "1.0.0"
 sys = require("sys")

@@ -1,6 +1,9 @@
-// Lua bindings layer: registers the embedded Lua modules (sys, sysplus) in package.preload, makes them
-// globals as the firmware does, and provides luatnet.host, the hook sys.lua reports task failures through.
+// Lua bindings layer: registers the embedded Lua modules: the firmware's core libraries (sys, sysplus) in
+// package.preload and as globals, as the firmware does; libraries that projects usually ship themselves
+// (libnet) through the last package searcher, so that a project's own copy is found first. Also provides
+// luatnet.host, the hook sys.lua reports task failures through.
 #include <string>
+#include <string_view>
 
 #include "lua/embedded_scripts.hpp"
 #include "lua/lua_host.hpp"
@@ -34,6 +37,23 @@ int load_embedded(lua_State* L) {
   return 1;
 }
 
+// Core libraries are built in on the device; the others are found only when the project has none.
+bool is_core_library(std::string_view module) { return module == "sys" || module == "sysplus"; }
+
+// The last of package.searchers: the loader of an embedded library, or why there is none.
+int search_embedded(lua_State* L) {
+  std::string_view wanted = luaL_checkstring(L, 1);
+  for (const auto& script : embedded_scripts()) {
+    if (script.module == wanted && !is_core_library(script.module)) {
+      lua_pushlightuserdata(L, const_cast<EmbeddedScript*>(&script));
+      lua_pushcclosure(L, guarded<load_embedded>, 1);
+      return 1;
+    }
+  }
+  lua_pushliteral(L, "\n\tno library built into luatnet");
+  return 1;
+}
+
 }  // namespace
 
 void open_embedded(lua_State* L) {
@@ -42,10 +62,15 @@ void open_embedded(lua_State* L) {
   lua_pushcfunction(L, guarded<open_host_module>);
   lua_setfield(L, -2, "luatnet.host");
   for (const auto& script : embedded_scripts()) {
+    if (!is_core_library(script.module)) continue;
     lua_pushlightuserdata(L, const_cast<EmbeddedScript*>(&script));
     lua_pushcclosure(L, guarded<load_embedded>, 1);
     lua_setfield(L, -2, std::string(script.module).c_str());
   }
+  lua_pop(L, 1);
+  lua_getfield(L, -1, "searchers");
+  lua_pushcfunction(L, guarded<search_embedded>);
+  lua_rawseti(L, -2, static_cast<lua_Integer>(lua_rawlen(L, -2)) + 1);
   lua_pop(L, 2);
   for (const char* global : {"sys", "sysplus"}) {
     lua_getglobal(L, "require");

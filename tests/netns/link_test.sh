@@ -37,4 +37,4 @@ cat >"$work/adapters.json" <<JSON
 { "default": "LWIP_GP", "adapters": [ { "index": "LWIP_GP", "interface": "lta$$" } ] }
 JSON
 LINK_IF="lta$$" timeout 60 ip netns exec "$dev" "$bin" --exit-on-error --timeout 45 --adapters "$work/adapters.json" \
-  "$here/link_down.lua" "$root/tests/lua/lib" "$root/examples/lib"
+  "$here/link_down.lua" "$root/tests/lua/lib"

@@ -1,6 +1,6 @@
 -- libnet: blocking helpers over the asynchronous socket API, with the public interface that
--- LuatOS projects ship as libnet.lua (waitLink, connect, listen, tx, wait, close). Written for luatnet
--- (examples and tests); a project brings its own libnet.lua and it is used the same way.
+-- LuatOS projects ship as libnet.lua (waitLink, connect, listen, tx, wait, close). Written for luatnet;
+-- `require "libnet"` finds it when the project brings no libnet.lua of its own (a project's copy wins).
 local libnet = {}
 
 -- Runs an asynchronous call; when its result comes later, waits for `event` in the task's mailbox.
