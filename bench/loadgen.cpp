@@ -1,9 +1,10 @@
 // bench: a load generator for echo servers on loopback. One thread, epoll, non-blocking sockets, bounded
 // in time. Modes: pingpong (N connections each sending S bytes and waiting for them back), stream (N
 // connections writing S-byte chunks as fast as the server echoes them, with at most --window bytes
-// unechoed per connection, so that a server which loses data stalls instead of looking fast), udp (N sockets doing UDP ping-pong),
-// connect (N concurrent connect, 1-byte echo, close cycles, optionally at a fixed rate) and idle (open N
-// verified connections and hold them). Prints one "RESULT key=value ..." line.
+// unechoed per connection, so that a server which loses data stalls instead of looking fast), udp (N sockets doing UDP
+// ping-pong), connect (N concurrent connect, 1-byte echo, close cycles, optionally at a fixed rate) and idle (open N
+// verified connections and hold them). Prints one "RESULT key=value ..." line; with --server-pid it also
+// gives the server's CPU time (user + system, all threads) per request over the measured window.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -18,6 +19,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -33,9 +36,26 @@ struct Options {
   int size = 64;
   double seconds = 5;
   double warmup = 1;
-  double rate = 0;  // connect mode: cycles started per second (0: as fast as possible)
+  double rate = 0;          // connect mode: cycles started per second (0: as fast as possible)
   int window = 256 * 1024;  // stream mode: bytes sent and not yet echoed, per connection
+  int server_pid = 0;       // whose CPU time to measure (0: none)
 };
+
+// CPU seconds (user + system) that process `pid` has used so far; 0 when it cannot be read.
+double cpu_seconds(int pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(file, line);
+  auto after_name = line.rfind(')');  // the command name may hold spaces
+  if (after_name == std::string::npos) return 0;
+  std::istringstream fields(line.substr(after_name + 2));
+  std::string skipped;
+  for (int i = 0; i < 11; ++i) fields >> skipped;  // state .. cmajflt: fields 3 to 13
+  double user = 0;
+  double system = 0;
+  fields >> user >> system;
+  return (user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 struct Conn {
   int fd = -1;
@@ -154,6 +174,7 @@ class LoadGen {
     }
     std::vector<epoll_event> events(1024);
     while (Clock::now() < measure_until_) {
+      sample_cpu();
       int count = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 50);
       for (int i = 0; i < count; ++i) {
         Conn& conn = conns[events[static_cast<std::size_t>(i)].data.u64];
@@ -225,6 +246,7 @@ class LoadGen {
     std::vector<epoll_event> events(1024);
     std::size_t lost = 0;
     while ((now = Clock::now()) < measure_until_) {
+      sample_cpu();
       int count = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 20);
       now = Clock::now();
       for (int i = 0; i < count; ++i) {
@@ -270,6 +292,7 @@ class LoadGen {
     std::vector<epoll_event> events(1024);
     Clock::time_point now;
     while ((now = Clock::now()) < measure_until_) {
+      sample_cpu();
       int count = epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 1);
       now = Clock::now();
       for (int i = 0; i < count; ++i) {
@@ -306,7 +329,17 @@ class LoadGen {
     return 0;
   }
 
+  // The server's CPU time when the measured window opens (taken once) and, at the end, when it closes.
+  void sample_cpu() {
+    if (options_.server_pid == 0 || cpu_at_start_ >= 0 || Clock::now() < measure_from_) return;
+    cpu_at_start_ = cpu_seconds(options_.server_pid);
+  }
+
   void report() {
+    double cpu_us_per_request = 0;
+    if (options_.server_pid != 0 && cpu_at_start_ >= 0 && requests_ > 0) {
+      cpu_us_per_request = (cpu_seconds(options_.server_pid) - cpu_at_start_) * 1e6 / static_cast<double>(requests_);
+    }
     std::sort(latencies_us_.begin(), latencies_us_.end());
     auto percentile = [this](double p) -> std::uint32_t {
       if (latencies_us_.empty()) return 0;
@@ -315,10 +348,10 @@ class LoadGen {
     double seconds = options_.seconds;
     std::printf(
         "RESULT mode=%s conns=%d size=%d seconds=%.1f requests=%llu rps=%.0f mbps=%.2f p50_us=%u p99_us=%u "
-        "errors=%llu\n",
+        "errors=%llu cpu_us=%.2f\n",
         options_.mode.c_str(), options_.conns, options_.size, seconds, static_cast<unsigned long long>(requests_),
         static_cast<double>(requests_) / seconds, static_cast<double>(bytes_) / seconds / 1e6, percentile(0.5),
-        percentile(0.99), static_cast<unsigned long long>(errors_));
+        percentile(0.99), static_cast<unsigned long long>(errors_), cpu_us_per_request);
   }
 
   Options options_;
@@ -331,6 +364,7 @@ class LoadGen {
   std::uint64_t requests_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t errors_ = 0;
+  double cpu_at_start_ = -1;
   std::vector<std::uint32_t> latencies_us_;
 };
 
@@ -349,6 +383,7 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", options.warmup)->check(CLI::Range(0.0, 10.0));
   app.add_option("--rate", options.rate)->check(CLI::NonNegativeNumber);
   app.add_option("--window", options.window)->check(CLI::Range(1, 64 << 20));
+  app.add_option("--server-pid", options.server_pid)->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   return LoadGen(options).run();
 }

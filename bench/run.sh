@@ -1,43 +1,55 @@
 #!/usr/bin/env bash
-# Runs the benchmark matrix on loopback: every echo server under the same load, interleaved round by
-# round, then prints medians and each server's ratio to the raw C++ epoll server.
-#   bench/run.sh [matrix] [--rounds R] [--seconds S] [--configs "mode N S;..."]   the matrix
-#   bench/run.sh idle [--conns N]                      RSS per idle connection in one luatnet process
-#   bench/run.sh churn [--seconds S]                   connect-accept-close at 1,000/s: fd and RSS growth
-#   bench/run.sh tls                                   handshakes/s and bulk MB/s, luatnet next to openssl
+# Runs the benchmarks on loopback. The matrix puts every echo server under the same load, interleaved
+# round by round (each round starts each server once), and prints per server the median and range of the
+# rounds, the ratio to the raw C++ epoll server of the same round, and the server's CPU time per request.
+#   bench/run.sh [matrix] [--rounds R] [--seconds S] [--configs "mode N S;..."] [--servers "a b ..."]
+#   bench/run.sh latency [--rounds R] [--seconds S]   one connection, 64 B, server and load pinned to one core
+#   bench/run.sh idle [--conns N] [--servers "..."]   RSS per idle connection in one luatnet process
+#   bench/run.sh churn [--seconds S]                  connect-accept-close at 1,000/s: fd and RSS growth
+#   bench/run.sh tls                                  handshakes/s and bulk MB/s, luatnet next to openssl
+# Servers: epoll (bench/echo_epoll.cpp), luv, copas, and the luatnet styles in bench/servers/:
+# luatnet_callback, luatnet_callback_txok, luatnet_task, luatnet_task_txok, luatnet_libnet.
+# LUATNET_LIBNET_DIR=folder makes luatnet_libnet use that folder's libnet.lua (e.g. the firmware's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=matrix
 rounds=3
 seconds=2
 conns=10000
-only=""
+configs="pingpong 64 64;pingpong 256 64;pingpong 1024 64;pingpong 10000 64;pingpong 64 16384;pingpong 256 16384;pingpong 1024 16384;pingpong 10000 16384"
+luatnet_styles="luatnet_callback luatnet_callback_txok luatnet_task luatnet_task_txok luatnet_libnet"
+servers=""
 if [[ $# -gt 0 && $1 != --* ]]; then what=$1; shift; fi
 while [[ $# -gt 0 ]]; do
   case $1 in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --conns) conns=$2; shift 2 ;;
-    --configs) only=$2; shift 2 ;;
+    --configs) configs=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
 
+build=${BENCH_BUILD:-build-bench}
 scripts/setup.sh
-missing=()
-for package in lua5.3 lua-luv lua-socket lua-copas lua-coxpcall bc; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-if ((${#missing[@]})); then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+if [[ " $servers " == *" luv "* || " $servers " == *" copas "* ]]; then
+  missing=()
+  for package in lua5.3 lua-luv lua-socket lua-copas lua-coxpcall; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  if ((${#missing[@]})); then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
 fi
-cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build-bench -j"$(nproc)" --target luatnet luatnet_loadgen luatnet_echo_epoll >/dev/null
-ulimit -n "$(ulimit -Hn)"  # 10,000 idle connections need more than the usual 1,024
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build" -j"$(nproc)" --target luatnet luatnet_loadgen luatnet_echo_epoll >/dev/null
+ulimit -n "$(ulimit -Hn)"  # 10,000 connections need more than the usual 1,024 descriptors, on both sides
 
-bin=build-bench/src/luatnet
-loadgen=build-bench/bench/luatnet_loadgen
+bin=$build/src/luatnet
+loadgen=$build/bench/luatnet_loadgen
 port=20400  # below the ephemeral range, so no client socket holds a server's port
+pin=()      # the latency run puts the server and the load generator on one core
 results=$(mktemp)
 trap 'rm -f "$results"; jobs -p | xargs -r kill 2>/dev/null' EXIT
 
@@ -45,11 +57,11 @@ start_server() { # name size -> sets server_pid
   local name=$1 size=$2
   port=$((port + 1))
   case $name in
-    epoll) build-bench/bench/luatnet_echo_epoll "$port" & ;;
-    luv) BENCH_PORT=$port lua5.3 bench/servers/luv_echo.lua & ;;
-    copas) BENCH_PORT=$port BENCH_SIZE=$size lua5.3 bench/servers/copas_echo.lua & ;;
-    luatnet_task) BENCH_PORT=$port "$bin" bench/servers/luatnet_task.lua & ;;
-    luatnet_callback) BENCH_PORT=$port "$bin" bench/servers/luatnet_callback.lua & ;;
+    epoll) "${pin[@]}" "$build/bench/luatnet_echo_epoll" "$port" & ;;
+    luv) BENCH_PORT=$port "${pin[@]}" lua5.3 bench/servers/luv_echo.lua & ;;
+    copas) BENCH_PORT=$port BENCH_SIZE=$size "${pin[@]}" lua5.3 bench/servers/copas_echo.lua & ;;
+    luatnet_*) BENCH_PORT=$port BENCH_LIBNET_DIR=${LUATNET_LIBNET_DIR:-} "${pin[@]}" "$bin" "bench/servers/$name.lua" & ;;
+    *) echo "unknown server $name" >&2; exit 2 ;;
   esac
   server_pid=$!
   sleep 0.4
@@ -62,71 +74,93 @@ stop_server() {
 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2"; }
 
-run_matrix() {
-  local configs=(
-    "pingpong 1 64" "pingpong 64 64" "pingpong 256 64" "pingpong 1024 64"
-    "pingpong 1 16384" "pingpong 64 16384" "pingpong 256 16384" "pingpong 1024 16384"
-    "stream 1 16384" "udp 64 64" "connect 64 1"
-  )
-  if [[ -n $only ]]; then IFS=';' read -r -a configs <<<"$only"; fi
-  local servers=(epoll luv copas luatnet_task luatnet_callback)
-  for config in "${configs[@]}"; do
+# Runs every config x round x server; appends "mode n size server round rps mbps p50 p99 cpu_us" rows.
+measure() {
+  local -a list
+  IFS=';' read -r -a list <<<"$configs"
+  for config in "${list[@]}"; do
     read -r mode n size <<<"$config"
     for round in $(seq 1 "$rounds"); do
-      for server in "${servers[@]}"; do
-        # copas has no UDP echo here; the callback example is TCP only; copas (select) stops at 1,024 fds
-        [[ $mode == udp && ($server == copas || $server == luatnet_callback) ]] && continue
+      for server in $servers; do
+        # copas has no UDP echo here and stops at 1,024 fds (select); the callback servers are TCP only
+        [[ $mode == udp && ($server == copas || $server == luatnet_callback*) ]] && continue
         [[ $server == copas && $n -ge 1024 ]] && continue
         start_server "$server" "$size"
-        out=$("$loadgen" --mode "$mode" --port "$port" --conns "$n" --size "$size" --seconds "$seconds" \
-          --warmup 0.5 2>&1 | grep RESULT || echo "RESULT rps=0 mbps=0 p50_us=0 p99_us=0")
+        out=$("${pin[@]}" "$loadgen" --mode "$mode" --port "$port" --conns "$n" --size "$size" --seconds "$seconds" \
+          --warmup 0.5 --server-pid "$server_pid" 2>&1 | grep RESULT || echo "RESULT rps=0 mbps=0 p50_us=0 p99_us=0 cpu_us=0")
         stop_server
-        echo "$mode $n $size $server $round $(field rps "$out") $(field mbps "$out") $(field p50_us "$out") $(field p99_us "$out")" >>"$results"
+        echo "$mode $n $size $server $round $(field rps "$out") $(field mbps "$out") $(field p50_us "$out")" \
+          "$(field p99_us "$out") $(field cpu_us "$out")" >>"$results"
       done
     done
   done
-  python3 - "$results" <<'PY'
+}
+
+# Median [min-max] of the rounds; the ratio to epoll is taken round by round (same round, same load).
+summarize() {
+  python3 - "$results" "$servers" <<'PY'
 import collections, statistics, sys
-rows = collections.defaultdict(list)
+rows = collections.defaultdict(dict)
 for line in open(sys.argv[1]):
-    mode, n, size, server, _round, rps, mbps, p50, p99 = line.split()
-    rows[(mode, int(n), int(size), server)].append((float(rps or 0), float(mbps or 0), float(p50 or 0), float(p99 or 0)))
-configs = sorted({k[:3] for k in rows}, key=lambda c: (["pingpong", "stream", "udp", "connect"].index(c[0]), c[2], c[1]))
-servers = ["epoll", "luv", "copas", "luatnet_task", "luatnet_callback"]
-print("| mode | N | S | server | req/s | MB/s | p50 us | p99 us | vs epoll |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    mode, n, size, server, rnd, rps, mbps, p50, p99, cpu = line.split()
+    rows[(mode, int(n), int(size), server)][int(rnd)] = [float(x or 0) for x in (rps, mbps, p50, p99, cpu)]
+servers = sys.argv[2].split()
+order = ["pingpong", "stream", "udp", "connect"]
+configs = sorted({k[:3] for k in rows}, key=lambda c: (order.index(c[0]), c[2], c[1]))
+def span(values, fmt):
+    values = sorted(values)
+    return f"{fmt.format(statistics.median(values))} [{fmt.format(values[0])}-{fmt.format(values[-1])}]"
+print("| mode | N | S | server | req/s | MB/s | p50 us | p99 us | vs epoll | CPU us/req |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for config in configs:
-    base = None
+    base = rows.get(config + ("epoll",), {})
     for server in servers:
-        samples = rows.get(config + (server,))
-        if not samples:
+        rounds = rows.get(config + (server,))
+        if not rounds:
             continue
-        med = [statistics.median(s[i] for s in samples) for i in range(4)]
         key = 1 if config[0] == "stream" else 0
-        if server == "epoll":
-            base = med[key]
-        ratio = f"{100 * med[key] / base:.0f}%" if base else "-"
-        print(f"| {config[0]} | {config[1]} | {config[2]} | {server} | {med[0]:.0f} | {med[1]:.1f} | {med[2]:.0f} | {med[3]:.0f} | {ratio} |")
+        ratios = [100 * r[key] / base[i][key] for i, r in rounds.items() if i in base and base[i][key] > 0]
+        cols = [span([r[k] for r in rounds.values()], f) for k, f in ((0, "{:.0f}"), (1, "{:.1f}"), (2, "{:.0f}"), (3, "{:.0f}"), (4, "{:.2f}"))]
+        ratio = span(ratios, "{:.0f}%") if ratios else "-"
+        print(f"| {config[0]} | {config[1]} | {config[2]} | {server} | {cols[0]} | {cols[1]} | {cols[2]} | {cols[3]} | {ratio} | {cols[4]} |")
 PY
+}
+
+run_matrix() {
+  servers=${servers:-epoll $luatnet_styles}
+  measure
+  summarize
+}
+
+# One connection's 64-byte round trip with the server and the load generator on the same core: no
+# cross-core wake-ups, so the figures compare the servers' own path.
+run_latency() {
+  servers=${servers:-epoll $luatnet_styles}
+  configs="pingpong 1 64"
+  pin=(taskset -c 0)
+  measure
+  summarize
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 fd_count() { ls "/proc/$1/fd" | wc -l; }
 
 run_idle() {
-  start_server luatnet_callback 64
-  local before
-  before=$(rss_kb "$server_pid")
-  "$loadgen" --mode idle --port "$port" --conns "$conns" --seconds 8 >/dev/null &
-  local gen=$!
-  sleep 6
-  local after fds
-  after=$(rss_kb "$server_pid")
-  fds=$(fd_count "$server_pid")
-  wait "$gen" || true
-  stop_server
-  echo "idle connections: $conns, server fds: $fds, RSS before: ${before} KiB, with them: ${after} KiB," \
-    "per connection: $(echo "scale=2; ($after - $before) / $conns" | bc) KiB (Lua objects included)"
+  for server in ${servers:-$luatnet_styles}; do
+    start_server "$server" 64
+    local before
+    before=$(rss_kb "$server_pid")
+    "$loadgen" --mode idle --port "$port" --conns "$conns" --seconds 10 >/dev/null &
+    local gen=$!
+    sleep 8
+    local after fds
+    after=$(rss_kb "$server_pid")
+    fds=$(fd_count "$server_pid")
+    wait "$gen" || true
+    stop_server
+    echo "$server: idle connections: $conns, server fds: $fds, RSS before: ${before} KiB, with them: ${after} KiB," \
+      "per connection: $(echo "scale=2; ($after - $before) / $conns" | bc) KiB (Lua objects included)"
+  done
 }
 
 run_churn() {
@@ -180,6 +214,7 @@ run_tls() {
 
 case $what in
   matrix) run_matrix ;;
+  latency) run_latency ;;
   idle) run_idle ;;
   churn) run_churn ;;
   tls) run_tls ;;
