@@ -9,8 +9,8 @@
 #include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
+#include <list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -129,7 +129,8 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
     std::vector<std::uint8_t> bytes;
     std::optional<Endpoint> to;
   };
-  std::deque<Departing> departing_;  // simulated link: bytes waiting for their departure time
+  // Lists rather than deques: an empty deque already holds a 512-byte block, and most sockets never queue.
+  std::list<Departing> departing_;  // simulated link: bytes waiting for their departure time
   std::size_t departing_bytes_ = 0;
   std::unique_ptr<loop::Timer> departure_timer_;
   std::unique_ptr<loop::Timer> arrival_timer_;
@@ -159,7 +160,7 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
     int fd;
     Endpoint peer;
   };
-  std::deque<Waiting> waiting_clients_;
+  std::list<Waiting> waiting_clients_;
 };
 
 }  // namespace luatnet::socket

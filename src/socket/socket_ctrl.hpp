@@ -8,7 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -181,10 +181,11 @@ class SocketCtrl final : private tls::RecordIo {
   std::optional<Endpoint> accepted_peer_;
   std::shared_ptr<tls::TlsContext> tls_contexts_[2];  // by role, built on first use
   std::unique_ptr<tls::TlsSession> session_;
-  std::deque<std::vector<std::uint8_t>> plaintext_;  // decrypted, not yet read: one entry per record
-  std::size_t plaintext_offset_ = 0;                 // bytes of the front entry already read (TLS)
-  std::size_t plaintext_bytes_ = 0;                  // bytes in plaintext_, read or not
-  bool tls_reads_paused_ = false;  // read-ahead full: records wait in the kernel, TCP's window pushes back
+  // Decrypted, not yet read: one entry per record. A list: an empty deque would hold 512 bytes per ctrl.
+  std::list<std::vector<std::uint8_t>> plaintext_;
+  std::size_t plaintext_offset_ = 0;  // bytes of the front entry already read (TLS)
+  std::size_t plaintext_bytes_ = 0;   // bytes in plaintext_, read or not
+  bool tls_reads_paused_ = false;     // read-ahead full: records wait in the kernel, TCP's window pushes back
 };
 
 const char* state_description(State state);
