@@ -1,7 +1,7 @@
 // Lua bindings layer: registers the embedded Lua modules: the firmware's core libraries (sys, sysplus) in
 // package.preload and as globals, as the firmware does; libraries that projects usually ship themselves
 // (libnet) through the last package searcher, so that a project's own copy is found first. Also provides
-// luatnet.host, the hook sys.lua reports task failures through.
+// luatnet.host, the hooks sys.lua reports task failures and hands its mailbox shortcut through.
 #include <string>
 #include <string_view>
 
@@ -17,8 +17,24 @@ int host_task_error(lua_State* L) {
   return 0;
 }
 
+// Registry keys: sys.sendMsg as sys.lua made it, and its shortcut for events from the host.
+constexpr const char* kTaskSend = "luatnet.sys.sendMsg";
+constexpr const char* kTaskDelivery = "luatnet.sys.deliverFromHost";
+
+int host_set_mailbox_delivery(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TFUNCTION);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, kTaskSend);
+  lua_pushvalue(L, 2);
+  lua_setfield(L, LUA_REGISTRYINDEX, kTaskDelivery);
+  return 0;
+}
+
 int open_host_module(lua_State* L) {
-  const luaL_Reg functions[] = {{"task_error", guarded<host_task_error>}, {nullptr, nullptr}};
+  const luaL_Reg functions[] = {{"task_error", guarded<host_task_error>},
+                                {"set_mailbox_delivery", guarded<host_set_mailbox_delivery>},
+                                {nullptr, nullptr}};
   luaL_newlib(L, functions);
   return 1;
 }
@@ -55,6 +71,17 @@ int search_embedded(lua_State* L) {
 }
 
 }  // namespace
+
+void push_mailbox_sender(lua_State* L) {
+  lua_getglobal(L, "sys_send");
+  lua_getfield(L, LUA_REGISTRYINDEX, kTaskSend);
+  bool own = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 1);
+  if (own) {
+    lua_pop(L, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, kTaskDelivery);
+  }
+}
 
 void open_embedded(lua_State* L) {
   lua_getglobal(L, "package");

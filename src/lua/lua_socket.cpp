@@ -537,12 +537,15 @@ void deliver_socket_event(lua_State* L, const loop::Message& message, SocketRegi
     lua_pushinteger(L, message.c);
     host.protected_call(L, 3);
   } else if (holder->task_name_ref != LUA_NOREF) {
-    lua_getglobal(L, "sys_send");
-    lua_rawgeti(L, LUA_REGISTRYINDEX, holder->task_name_ref);
+    // The ctrl leaves the stack first: the task may run right inside this call, and what it drops must
+    // be collectable there as after a dispatch.
+    int task_name_ref = holder->task_name_ref;
+    lua_pop(L, 1);
+    push_mailbox_sender(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, task_name_ref);
     lua_pushinteger(L, message.b);
     lua_pushinteger(L, message.c);
     host.protected_call(L, 3);
-    lua_pop(L, 1);
   } else {
     lua_pop(L, 1);
     lua_getglobal(L, "sys_pub");

@@ -37,6 +37,9 @@ void open_pack(lua_State* L);
 void open_mcu(lua_State* L);
 void open_miniz(lua_State* L);
 void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the luatnet.host helpers
+// Pushes what puts a host event into a task's mailbox: the global sys_send, or, while that is still sys's
+// own, sys's shortcut for calls from rtos.receive (same arguments, same result).
+void push_mailbox_sender(lua_State* L);
 // io, os and loadfile/dofile on device paths, the LuatOS file helpers, and `fs` (after open_embedded).
 void open_files(lua_State* L, fs::DeviceFs& device_fs);
 void open_fskv(lua_State* L, fs::KvStore& store);

@@ -103,9 +103,11 @@ local function remember(id, target, args)
     end
 end
 
+local MAILBOX_TIMER = {} -- timerTargets' value for a task's own mailbox timer (see waitMsg)
+
 local function forget(id)
     local target = timerTargets[id]
-    if target == nil then return end
+    if target == nil or target == MAILBOX_TIMER then return end
     local slots, key = byTarget[target], argsKey(timerArgs[id])
     timerTargets[id], timerArgs[id] = nil, nil
     local slot = slots[key]
@@ -225,9 +227,15 @@ function sys.timerIsActive(target, ...)
     return findTimer(target, pack(...)) ~= nil
 end
 
+local onMailboxTimer -- defined with the mailboxes
+
 local function onTimer(id, repeating)
     local target = timerTargets[id]
     if target == nil then return end
+    if target == MAILBOX_TIMER then
+        onMailboxTimer(id)
+        return
+    end
     if id < WAIT_TIMER_LIMIT then
         forget(id)
         sys.coresume(target)
@@ -368,26 +376,76 @@ end
 
 ------------------------------------------------------------------------ named tasks with mailboxes
 
-local tasks = {} -- taskName -> { queue = {}, timedOut = bool, cb = function or nil }
+-- taskName -> { name, queue, timedOut, cb, and while the task waits in waitMsg: waiting (its coroutine),
+-- target (nil: any message), deadline (mcu.ticks of its timeout); timerId, firesAt: its mailbox timer }
+local tasks = {}
+local ticks = mcu.ticks
+local mailboxTimerTasks = {} -- timer id -> task
+
+local function releaseMailboxTimer(task)
+    local id = task.timerId
+    if id == nil then return end
+    rtos.timer_stop(id)
+    timerTargets[id], mailboxTimerTasks[id], task.timerId, task.firesAt = nil, nil, nil, nil
+end
 
 function sys.taskInitEx(fn, taskName, cbFun, ...)
     if taskName == nil then
         log.error("sys", "taskInitEx needs a taskName", debug.traceback())
         return
     end
-    tasks[taskName] = { queue = {}, timedOut = false, cb = cbFun }
+    if tasks[taskName] then releaseMailboxTimer(tasks[taskName]) end
+    tasks[taskName] = { name = taskName, queue = {}, timedOut = false, cb = cbFun }
     return sys.taskInit(fn, ...)
 end
 
 function sys.taskDel(taskName)
+    if tasks[taskName] then releaseMailboxTimer(tasks[taskName]) end
     tasks[taskName] = nil
 end
 
-local function mailboxTimeout(taskName)
-    local task = tasks[taskName]
-    if task then
-        task.timedOut = true
-        sys.publish(taskName)
+-- A task's waitMsg timeouts run on one timer of its own, which is moved rather than restarted: a server
+-- task waits once per request, and starting and stopping a timer each time cost more than the rest of
+-- the wait. The timer is left running when a wait ends; when it fires before the current deadline it is
+-- armed again for the rest, and when no wait is under way it stops.
+local function armMailboxTimer(task, ms, now)
+    local id = task.timerId
+    if id == nil then
+        lastCallbackId = nextFreeId(lastCallbackId, WAIT_TIMER_LIMIT, CALLBACK_TIMER_LIMIT)
+        id = lastCallbackId
+        timerTargets[id], mailboxTimerTasks[id], task.timerId = MAILBOX_TIMER, task, id
+    end
+    if rtos.timer_start(id, ms) ~= 1 then return false end
+    task.firesAt = now + ms
+    return true
+end
+
+onMailboxTimer = function(id)
+    local task = mailboxTimerTasks[id]
+    task.firesAt = nil
+    local deadline = task.deadline
+    if deadline == nil then return end
+    local now = ticks()
+    if now < deadline then
+        armMailboxTimer(task, deadline - now, now)
+        return
+    end
+    task.deadline = nil
+    task.timedOut = true
+    sys.publish(task.name)
+end
+
+-- Sets the running wait's timeout; as sys.timerStart, a time under 1 ms starts none (and says so).
+local function startTimeout(task, ms)
+    checkNumber("waitMsg", 3, ms)
+    local now = ticks()
+    local firesAt = task.firesAt
+    if firesAt ~= nil and firesAt <= now + ms and ms >= 1 then
+        task.deadline = now + ms
+    elseif armMailboxTimer(task, ms, now) then
+        task.deadline = now + ms
+    else
+        log.error("sys", "timer not started: its time must be at least 1 ms, got " .. tostring(ms))
     end
 end
 
@@ -410,24 +468,53 @@ function sys.waitMsg(taskName, target, ms)
     if message then return message end
     local co = sys.check_task()
     sys.subscribe(taskName, co)
-    local timer = ms and ms ~= 0 and sys.timerStart(mailboxTimeout, ms, taskName)
+    if ms and ms ~= 0 then startTimeout(task, ms) end
     task.timedOut = false
+    task.target = target
     while message == nil and not task.timedOut do
+        task.waiting = co -- only while suspended here
         coroutine.yield()
+        task.waiting = nil
         message = takeMatching(task, target)
     end
-    task.timedOut = false
-    if timer then sys.timerStop(timer) end
+    task.target, task.deadline, task.timedOut = nil, nil, false
     sys.unsubscribe(taskName, co)
     return message
+end
+
+-- True when the task waits in waitMsg with an empty mailbox and nobody else listens to its topic: what
+-- reaches it now is taken (or dropped) by that wait and by nothing else.
+local function waitsAlone(task)
+    local co = task.waiting
+    if co == nil or #task.queue > 0 then return false end
+    local list = subscribers[task.name]
+    return list ~= nil and #list == 1 and list[1] == co
 end
 
 function sys.sendMsg(taskName, param1, param2, param3, param4)
     local task = tasks[taskName]
     if task == nil then return false end
+    -- A message the waiting task would take off its queue and drop when it wakes (it waits for another,
+    -- has no callback): dropped now, without waking it.
+    if task.target ~= nil and param1 ~= task.target and type(task.cb) ~= "function" and waitsAlone(task) then
+        return true
+    end
     task.queue[#task.queue + 1] = { param1, param2, param3, param4 }
     sys.publish(taskName)
     return true
+end
+
+-- sys_send as the host calls it for a socket event: from rtos.receive, where no publication is queued
+-- (dispatch emptied the queue before). A task that waits alone for exactly this message is resumed at
+-- once: what publishing and the next dispatch would do, without the round trip through the queue.
+local function deliverFromHost(taskName, event, param)
+    local task = tasks[taskName]
+    if task ~= nil and queueHead > queueTail and (task.target == nil or task.target == event) and waitsAlone(task) then
+        task.queue[1] = { event, param }
+        sys.coresume(task.waiting, taskName)
+        return true
+    end
+    return sys.sendMsg(taskName, event, param)
 end
 
 function sys.cleanMsg(taskName)
@@ -477,6 +564,7 @@ end
 
 _G.sys_pub = sys.publish
 _G.sys_send = sys.sendMsg
+host.set_mailbox_delivery(sys.sendMsg, deliverFromHost)
 _G.sys_wait = sys.waitMsg
 
 return sys
