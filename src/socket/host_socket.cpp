@@ -484,7 +484,9 @@ std::size_t HostSocket::kernel_unacknowledged() {
 }
 
 bool HostSocket::all_acknowledged() {
-  return tcp_ && !closed_ && unsent_offset_ == unsent_.size() && departing_.empty() && kernel_unacknowledged() == 0;
+  bool all = tcp_ && !closed_ && unsent_offset_ == unsent_.size() && departing_.empty() && kernel_unacknowledged() == 0;
+  if (all) acks_come_with_replies_ = true;  // asked as data arrived: the reply brought the acknowledgement
+  return all;
 }
 
 bool HostSocket::queue_full() {
@@ -570,7 +572,13 @@ std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> da
     arm_write();
   }
   ack_poll_ = std::chrono::milliseconds(1);
-  schedule_ack_check();
+  if (acks_come_with_replies_) {
+    // The last acknowledgement came with the peer's reply, and the next will most likely come so too:
+    // no look at the kernel now, only the timer that finds one coming on its own.
+    look_again_later();
+  } else {
+    schedule_ack_check();
+  }
   return data.size();
 }
 
@@ -622,9 +630,15 @@ void HostSocket::check_acknowledged() {
   // flush() and the simulated departures look again once their bytes reached the kernel.
   if (!unsent_.empty() || !departing_.empty()) return;
   if (kernel_unacknowledged() == 0) {
+    acks_come_with_replies_ = false;
     post_event(Event::AllAcked);
     return;
   }
+  look_again_later();
+}
+
+void HostSocket::look_again_later() {
+  if (closed_ || ack_check_scheduled_) return;
   if (!timer_) timer_ = std::make_unique<loop::Timer>(io_);
   ack_check_scheduled_ = true;
   timer_->expires_after(ack_poll_);

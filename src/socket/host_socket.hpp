@@ -82,7 +82,8 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse = true);
   // True when a TCP send would now be refused as full.
   [[nodiscard]] bool queue_full();
-  // TCP: every byte sent so far has left this process and been acknowledged by the peer.
+  // TCP: every byte sent so far has left this process and been acknowledged by the peer. Asked when data
+  // arrives; a yes tells the socket that replies carry its acknowledgements (see send_now).
   [[nodiscard]] bool all_acknowledged();
   // TCP: sends FIN once queued data is out; CloseDone follows.
   void shutdown_send();
@@ -112,6 +113,7 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   void flush();
   void schedule_ack_check();
   void check_acknowledged();
+  void look_again_later();
   void on_connected(std::error_code error);
   void finish_connect();
   void apply_keep_alive(const KeepAlive& keep_alive);
@@ -151,6 +153,7 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   bool connected_ = false;
   bool shutdown_after_flush_ = false;
   bool ack_check_scheduled_ = false;
+  bool acks_come_with_replies_ = false;  // the last acknowledgement was found as the peer's data arrived
   std::chrono::milliseconds ack_poll_{1};
   std::size_t max_pending_ = 0;
   std::optional<Endpoint> peer_;
