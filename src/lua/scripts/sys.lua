@@ -274,10 +274,11 @@ function sys.subscribe(topic, callback)
         list = table.remove(spareLists) or {}
         subscribers[topic] = list
     end
-    for _, existing in ipairs(list) do
-        if existing == callback then return end
+    local count = #list
+    for i = 1, count do
+        if list[i] == callback then return end
     end
-    list[#list + 1] = callback
+    list[count + 1] = callback
 end
 
 function sys.unsubscribe(topic, callback)
@@ -287,8 +288,8 @@ function sys.unsubscribe(topic, callback)
     end
     local list = subscribers[topic]
     if list == nil then return end
-    for i, existing in ipairs(list) do
-        if existing == callback then
+    for i = 1, #list do
+        if list[i] == callback then
             table.remove(list, i)
             break
         end
@@ -332,6 +333,30 @@ local function dispatch()
     queueHead, queueTail = 1, 0
 end
 
+-- A task's subscription to its own mailbox topic while it waits: in the usual case (nobody else listens)
+-- without the general bookkeeping of sys.subscribe and sys.unsubscribe, which waitMsg would pay per message.
+local function subscribeWaiter(topic, co)
+    if subscribers[topic] ~= nil then return sys.subscribe(topic, co) end
+    local count = #spareLists
+    local list
+    if count > 0 then
+        list, spareLists[count] = spareLists[count], nil
+    else
+        list = {}
+    end
+    list[1] = co
+    subscribers[topic] = list
+end
+
+local function unsubscribeWaiter(topic, co)
+    local list = subscribers[topic]
+    if list == nil or list[1] ~= co or list[2] ~= nil then return sys.unsubscribe(topic, co) end
+    list[1] = nil
+    subscribers[topic] = nil
+    local count = #spareLists
+    if count < MAX_SPARE_LISTS then spareLists[count + 1] = list end
+end
+
 -- Subscribes the running task to `topic` and waits (at most ms, when given) for a publication; returns
 -- what woke it, packed: the topic and its values, or nothing on timeout.
 local function awaitTopic(topic, ms)
@@ -363,7 +388,7 @@ end
 -- One round: deliver queued publications, then take one message from the host.
 -- Returns false once the host says nothing more can happen (or the run was stopped).
 function sys.safeRun()
-    dispatch()
+    if queueHead <= queueTail then dispatch() end
     local msg, param, extra = rtos.receive(rtos.INF_TIMEOUT)
     if msg == nil then return false end
     if msg == rtos.MSG_TIMER then onTimer(param, extra ~= 0) end
@@ -450,9 +475,18 @@ local function startTimeout(task, ms)
 end
 
 -- Takes the first queued message matching target; others go to the task's callback (or are dropped).
+-- The queue is looked up on every round: a callback may send to the task or clean its mailbox.
 local function takeMatching(task, target)
-    while #task.queue > 0 do
-        local message = table.remove(task.queue, 1)
+    while true do
+        local queue = task.queue
+        local count = #queue
+        if count == 0 then return nil end
+        local message = queue[1]
+        if count == 1 then
+            queue[1] = nil
+        else
+            table.remove(queue, 1)
+        end
         if target == nil or message[1] == target then return message end
         if type(task.cb) == "function" then task.cb(message) end
     end
@@ -467,7 +501,7 @@ function sys.waitMsg(taskName, target, ms)
     local message = takeMatching(task, target)
     if message then return message end
     local co = sys.check_task()
-    sys.subscribe(taskName, co)
+    subscribeWaiter(taskName, co)
     if ms and ms ~= 0 then startTimeout(task, ms) end
     task.timedOut = false
     task.target = target
@@ -478,7 +512,7 @@ function sys.waitMsg(taskName, target, ms)
         message = takeMatching(task, target)
     end
     task.target, task.deadline, task.timedOut = nil, nil, false
-    sys.unsubscribe(taskName, co)
+    unsubscribeWaiter(taskName, co)
     return message
 end
 
