@@ -8,7 +8,8 @@
 #   bench/run.sh churn [--seconds S]                  connect-accept-close at 1,000/s: fd and RSS growth
 #   bench/run.sh tls                                  handshakes/s and bulk MB/s, luatnet next to openssl
 # Servers: epoll (bench/echo_epoll.cpp), luv, copas, and the luatnet styles in bench/servers/:
-# luatnet_callback, luatnet_callback_txok, luatnet_task, luatnet_task_txok, luatnet_libnet.
+# luatnet_callback, luatnet_task, luatnet_libnet; luatnet_callback_txok and luatnet_task_txok are the
+# first two with BENCH_TXOK=1 (the script waits for each reply's TX_OK before reading again).
 # LUATNET_LIBNET_DIR=folder makes luatnet_libnet use that folder's libnet.lua (e.g. the firmware's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +61,7 @@ start_server() { # name size -> sets server_pid
     epoll) "${pin[@]}" "$build/bench/luatnet_echo_epoll" "$port" & ;;
     luv) BENCH_PORT=$port "${pin[@]}" lua5.3 bench/servers/luv_echo.lua & ;;
     copas) BENCH_PORT=$port BENCH_SIZE=$size "${pin[@]}" lua5.3 bench/servers/copas_echo.lua & ;;
+    luatnet_*_txok) BENCH_PORT=$port BENCH_TXOK=1 "${pin[@]}" "$bin" "bench/servers/${name%_txok}.lua" & ;;
     luatnet_*) BENCH_PORT=$port BENCH_LIBNET_DIR=${LUATNET_LIBNET_DIR:-} "${pin[@]}" "$bin" "bench/servers/$name.lua" & ;;
     *) echo "unknown server $name" >&2; exit 2 ;;
   esac

@@ -1,7 +1,9 @@
 -- Echo server as LuatOS users write one with tasks: listen with a backlog, accept each client into its
 -- own ctrl with a task name, and a task per client that waits with sys_wait, reads into a zbuff and sends it
--- back. Also a UDP echo on the same port. BENCH_PORT sets the port.
+-- back. With BENCH_TXOK=1 the task then waits with sys_wait for the reply's TX_OK before reading again.
+-- Also a UDP echo on the same port. BENCH_PORT sets the port.
 local PORT = tonumber(os.getenv("BENCH_PORT") or "40200")
+local TXOK = os.getenv("BENCH_TXOK") == "1"
 sys = require("sys")
 require("sysplus")
 
@@ -18,7 +20,13 @@ local function serveClient(name, client)
             buff:seek(0)
             local rxOk, n = socket.rx(client, buff)
             if not rxOk then break end
-            if n > 0 then socket.tx(client, buff) end
+            if n > 0 then
+                if not socket.tx(client, buff) then break end
+                if TXOK then
+                    local msg = sys_wait(name, socket.TX_OK, 0)
+                    if not msg or msg[2] ~= 0 then break end
+                end
+            end
         end
         socket.close(client)
         socket.release(client)
