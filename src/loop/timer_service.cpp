@@ -25,6 +25,7 @@ void TimerService::arm(std::int64_t id, const std::shared_ptr<Entry>& entry) {
       return;
     }
     bus_.post(Message{.kind = MessageKind::Timer, .a = id, .b = live->repeat ? 1 : 0});
+    ++queued_[id];
     if (live->repeat) {
       // Next deadline from the previous one, so a repeating timer does not drift.
       live->timer.expires_at(live->timer.expiry() + std::max(live->period, std::chrono::milliseconds(1)));
@@ -37,12 +38,20 @@ void TimerService::arm(std::int64_t id, const std::shared_ptr<Entry>& entry) {
 
 void TimerService::stop(std::int64_t id) {
   // A one-shot timer that already fired is gone from timers_ but its message may still be queued.
-  bus_.discard_if([id](const Message& m) { return m.kind == MessageKind::Timer && m.a == id; });
+  if (auto queued = queued_.find(id); queued != queued_.end()) {
+    bus_.discard_if([id](const Message& m) { return m.kind == MessageKind::Timer && m.a == id; });
+    queued_.erase(queued);
+  }
   auto found = timers_.find(id);
   if (found != timers_.end()) {
     found->second->timer.cancel();
     timers_.erase(found);
   }
+}
+
+void TimerService::delivered(std::int64_t id) {
+  auto queued = queued_.find(id);
+  if (queued != queued_.end() && --queued->second == 0) queued_.erase(queued);
 }
 
 }  // namespace luatnet::loop

@@ -26,6 +26,8 @@ class TimerService {
   void start(std::int64_t id, std::int64_t ms, bool repeat);
   // Stops timer `id` and drops a firing of it that is still queued. Unknown ids are ignored.
   void stop(std::int64_t id);
+  // The receiver took a firing of `id` off the bus.
+  void delivered(std::int64_t id);
   [[nodiscard]] bool active(std::int64_t id) const { return timers_.contains(id); }
   [[nodiscard]] std::size_t count() const { return timers_.size(); }
 
@@ -41,6 +43,9 @@ class TimerService {
   asio::io_context& io_;
   MessageBus& bus_;
   std::unordered_map<std::int64_t, std::shared_ptr<Entry>> timers_;
+  // Firings on the bus, by timer id: only a timer with one there needs the bus searched when it stops
+  // (the search is as long as the queue, which a busy server keeps long).
+  std::unordered_map<std::int64_t, int> queued_;
 };
 
 }  // namespace luatnet::loop

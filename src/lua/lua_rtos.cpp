@@ -27,6 +27,7 @@ int rtos_receive(lua_State* L) {
     case loop::EventLoop::Outcome::Message: {
       const auto& message = host.received();
       if (message.kind == loop::MessageKind::Timer) {
+        host.loop().timers().delivered(message.a);
         lua_pushinteger(L, kMsgTimer);
         lua_pushinteger(L, message.a);
         lua_pushinteger(L, message.b);
