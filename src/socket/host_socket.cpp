@@ -13,6 +13,9 @@
 #include <asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <string>
+
+#include "common/logger.hpp"
 
 namespace luatnet::socket {
 namespace {
@@ -52,6 +55,18 @@ Endpoint from_sockaddr(const sockaddr_storage& in) {
 
 bool would_block() { return errno == EAGAIN || errno == EWOULDBLOCK; }
 
+// A call that fails only when something is wrong with the host (no descriptor left, an option the kernel
+// lacks): worth a warning, as the state machine sees only its consequence.
+void log_errno(const char* what) {
+  Logger::instance().log(LogLevel::Warn, "socket",
+                         std::string(what) + " failed: " + std::error_code(errno, std::system_category()).message());
+}
+
+// An option the socket works without (broadcast, no-delay, keepalive): a refusal is logged, not fatal.
+void set_option(int fd, int level, int name, int value, const char* what) {
+  if (setsockopt(fd, level, name, &value, sizeof value) != 0) log_errno(what);
+}
+
 // One descriptor kept in reserve for the whole process: out of descriptors, a listener frees it to
 // accept and close the clients it cannot serve, so that they hear a close instead of waiting forever.
 int& reserve_descriptor() {
@@ -66,8 +81,12 @@ constexpr std::chrono::milliseconds kAcceptRetry{100};
 std::shared_ptr<HostSocket> HostSocket::open(asio::io_context& io, bool tcp, bool ipv6,
                                              const std::function<bool(int)>& bind_to_interface) {
   int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return nullptr;
+  if (fd < 0) {
+    log_errno("socket");
+    return nullptr;
+  }
   if (!bind_to_interface(fd)) {
+    log_errno("SO_BINDTODEVICE");
     ::close(fd);
     return nullptr;
   }
@@ -84,13 +103,11 @@ HostSocket::HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6)
     : io_(io), poller_(loop::ReadinessPoller::of(io)), fd_(fd), tcp_(tcp), ipv6_(ipv6) {
   if (!tcp_) {
     // lwIP lets UDP pcbs send to broadcast addresses; Linux wants it asked for.
-    int on = 1;
-    setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &on, sizeof on);
+    set_option(fd, SOL_SOCKET, SO_BROADCAST, 1, "SO_BROADCAST");
   } else {
     // Scripts send whole messages and TLS writes each handshake record on its own: Nagle's algorithm
     // would hold them back for the peer's delayed ACK.
-    int on = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    set_option(fd, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
   }
 }
 
@@ -126,7 +143,12 @@ void HostSocket::on_ready(std::uint32_t epoll_events) {
     // The owner still holds data it was told of; the peer's close (or reset) behind it is news now,
     // as lwIP reports the FIN whether or not the data was read.
     end_reported_ = true;
-    emit((epoll_events & EPOLLERR) != 0 ? Event::Failed : Event::RemoteClosed);
+    if ((epoll_events & EPOLLERR) != 0) {
+      take_socket_error();
+      emit(TransportEvent::Failed);
+    } else {
+      emit(TransportEvent::RemoteClosed);
+    }
     return;
   }
   if (read_wait_ == ReadWait::Edge) {
@@ -137,39 +159,45 @@ void HostSocket::on_ready(std::uint32_t epoll_events) {
   }
 }
 
-void HostSocket::emit(Event event) {
-  if (closed_ || !listener_) return;
-  // The listener may close this socket (and so clear listener_) while it runs: call a copy.
-  Listener listener = listener_;
-  listener(event);
+void HostSocket::emit(TransportEvent event) {
+  if (closed_ || listener_ == nullptr) return;
+  listener_->on_transport_event(event);
 }
 
-void HostSocket::post_event(Event event) {
+int HostSocket::checked(int result) {
+  if (result < 0) error_ = std::error_code(errno, std::system_category());
+  return result;
+}
+
+void HostSocket::fail() {
+  checked(-1);
+  emit(TransportEvent::Failed);
+}
+
+void HostSocket::post_event(TransportEvent event) {
   asio::post(io_, [self = shared_from_this(), event] { self->emit(event); });
 }
 
 void HostSocket::apply_keep_alive(const KeepAlive& keep_alive) {
   if (!tcp_) return;
-  int on = keep_alive.enabled ? 1 : 0;
-  setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  set_option(fd_, SOL_SOCKET, SO_KEEPALIVE, keep_alive.enabled ? 1 : 0, "SO_KEEPALIVE");
   if (!keep_alive.enabled) return;
-  if (keep_alive.idle_s > 0) setsockopt(fd_, IPPROTO_TCP, TCP_KEEPIDLE, &keep_alive.idle_s, sizeof(int));
-  if (keep_alive.interval_s > 0) setsockopt(fd_, IPPROTO_TCP, TCP_KEEPINTVL, &keep_alive.interval_s, sizeof(int));
-  if (keep_alive.count > 0) setsockopt(fd_, IPPROTO_TCP, TCP_KEEPCNT, &keep_alive.count, sizeof(int));
+  if (keep_alive.idle_s > 0) set_option(fd_, IPPROTO_TCP, TCP_KEEPIDLE, keep_alive.idle_s, "TCP_KEEPIDLE");
+  if (keep_alive.interval_s > 0) set_option(fd_, IPPROTO_TCP, TCP_KEEPINTVL, keep_alive.interval_s, "TCP_KEEPINTVL");
+  if (keep_alive.count > 0) set_option(fd_, IPPROTO_TCP, TCP_KEEPCNT, keep_alive.count, "TCP_KEEPCNT");
 }
 
 bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
                          std::chrono::milliseconds timeout) {
   apply_keep_alive(keep_alive);
   if (local_port != 0) {
-    int reuse = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
+    set_option(fd_, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
     sockaddr_storage local{};
     Endpoint any{
         ipv6_ ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::address(asio::ip::address_v4::any()),
         local_port};
     socklen_t length = to_sockaddr(any, ipv6_, local);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
+    if (checked(::bind(fd_, reinterpret_cast<sockaddr*>(&local), length)) != 0) return false;
   }
   peer_ = remote;
   if (!tcp_ && remote.port == 0) {
@@ -199,49 +227,51 @@ bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const
   return true;
 }
 
-void HostSocket::finish_connect() {
+std::error_code HostSocket::take_socket_error() {
   int status = 0;
   socklen_t size = sizeof status;
-  getsockopt(fd_, SOL_SOCKET, SO_ERROR, &status, &size);
-  on_connected(std::error_code(status, std::system_category()));
+  if (checked(getsockopt(fd_, SOL_SOCKET, SO_ERROR, &status, &size)) != 0) return error_;
+  if (status != 0) error_ = std::error_code(status, std::system_category());
+  return std::error_code(status, std::system_category());
 }
+
+void HostSocket::finish_connect() { on_connected(take_socket_error()); }
 
 void HostSocket::on_connected(std::error_code error) {
   connecting_ = false;
   if (closed_ || connected_) return;
   if (timer_) timer_->cancel();
   if (error) {
-    emit(Event::Failed);
+    error_ = error;
+    emit(TransportEvent::Failed);
     return;
   }
   connected_ = true;
-  emit(Event::Connected);
+  emit(TransportEvent::Connected);
   arm_read();
 }
 
 bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
-  int on = 1;
-  int off = 0;
-  setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  if (ipv6_) setsockopt(fd_, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  set_option(fd_, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR");
+  if (ipv6_) set_option(fd_, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
   Endpoint any{ipv6_ ? asio::ip::address(asio::ip::address_v6::any()) : asio::ip::address(asio::ip::address_v4::any()),
                local_port};
   sockaddr_storage local{};
   socklen_t length = to_sockaddr(any, ipv6_, local);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&local), length) != 0) return false;
+  if (checked(::bind(fd_, reinterpret_cast<sockaddr*>(&local), length)) != 0) return false;
   if (!tcp_) {
     // A UDP "server" is online as soon as it is bound.
     connected_ = true;
-    post_event(Event::Listening);
-    post_event(Event::Connected);
+    post_event(TransportEvent::Listening);
+    post_event(TransportEvent::Connected);
     asio::post(io_, [self = shared_from_this()] { self->arm_read(); });
     return true;
   }
-  if (::listen(fd_, 64) != 0) return false;
+  if (checked(::listen(fd_, 64)) != 0) return false;
   reserve_descriptor();  // taken now, while descriptors are still there to take
   max_pending_ = max_pending;
   listening_ = true;
-  post_event(Event::Listening);
+  post_event(TransportEvent::Listening);
   // From the loop, so that clients are announced after Listening.
   asio::post(io_, [self = shared_from_this()] { self->accept_clients(); });
   return true;
@@ -277,11 +307,12 @@ void HostSocket::accept_clients() {
     if (client < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE) {
+        checked(-1);
         pause_accepting();
       } else if (would_block()) {
         accepting_ = true;
       } else {
-        emit(Event::Failed);
+        fail();
       }
       return;
     }
@@ -290,7 +321,7 @@ void HostSocket::accept_clients() {
       return;
     }
     waiting_clients_.push_back({client, from_sockaddr(address)});
-    emit(Event::NewClient);
+    emit(TransportEvent::NewClient);
   }
 }
 
@@ -300,19 +331,18 @@ void HostSocket::become_connection(int client, const Endpoint& peer) {
   if (watch_) poller_.forget(*watch_);
   ::close(fd_);
   fd_ = client;
-  int on = 1;
-  setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  set_option(client, IPPROTO_TCP, TCP_NODELAY, 1, "TCP_NODELAY");
   if (!watch_descriptor()) {
-    emit(Event::Failed);
+    fail();
     return;
   }
   peer_ = peer;
   connected_ = true;
-  emit(Event::NewClient);
+  emit(TransportEvent::NewClient);
   arm_read();
 }
 
-std::shared_ptr<HostSocket> HostSocket::take_client() {
+std::shared_ptr<Transport> HostSocket::take_client() {
   while (!waiting_clients_.empty()) {
     Waiting next = waiting_clients_.front();
     waiting_clients_.pop_front();
@@ -321,6 +351,7 @@ std::shared_ptr<HostSocket> HostSocket::take_client() {
     if (!client) continue;
     client->peer_ = next.peer;
     client->connected_ = true;
+    client->simulator_ = simulator_;
     return client;
   }
   return nullptr;
@@ -341,7 +372,9 @@ HostSocket::ReadState HostSocket::probe_read() {
       continue;
     }
     if (errno == EINTR || (!tcp_ && errno == ECONNREFUSED)) continue;  // a late ICMP error is no news
-    return would_block() ? ReadState::Nothing : ReadState::Error;
+    if (would_block()) return ReadState::Nothing;
+    checked(-1);
+    return ReadState::Error;
   }
 }
 
@@ -380,21 +413,21 @@ void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
   }
   switch (state) {
     case ReadState::Data:
-      emit(Event::Readable);
+      emit(TransportEvent::Readable);
       // The peer's close behind the data is told now, as lwIP hands over the data and then the FIN:
       // a script must not have to read before it hears of it.
       if (tcp_ && hangup_seen_ && !closed_ && !end_reported_) {
         end_reported_ = true;
-        emit(Event::RemoteClosed);
+        emit(TransportEvent::RemoteClosed);
       }
       return;  // reading resumes once the owner took the data
     case ReadState::Closed:
       if (end_reported_) return;
       end_reported_ = true;
-      emit(Event::RemoteClosed);
+      emit(TransportEvent::RemoteClosed);
       return;
     case ReadState::Error:
-      emit(Event::Failed);
+      emit(TransportEvent::Failed);
       return;
     case ReadState::Nothing:
       arm_read();
@@ -426,12 +459,16 @@ std::optional<std::size_t> HostSocket::pending() {
   if (tcp_) {
     if (known_pending_) return *known_pending_;
     int available = 0;
-    if (ioctl(fd_, FIONREAD, &available) != 0) return std::nullopt;
+    if (checked(ioctl(fd_, FIONREAD, &available)) != 0) return std::nullopt;
     known_pending_ = static_cast<std::size_t>(available);
     return known_pending_;
   }
   ssize_t size = ::recv(fd_, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-  if (size < 0) return would_block() || errno == ECONNREFUSED ? std::optional<std::size_t>(0) : std::nullopt;
+  if (size < 0) {
+    if (would_block() || errno == ECONNREFUSED) return 0;
+    checked(-1);
+    return std::nullopt;
+  }
   return static_cast<std::size_t>(size);
 }
 
@@ -446,7 +483,10 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
            : ::recvfrom(fd_, into.data(), into.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&address), &length);
   bool nothing_there = got < 0;
   if (nothing_there) {
-    if (!would_block() && !(!tcp_ && errno == ECONNREFUSED)) return std::nullopt;
+    if (!would_block() && !(!tcp_ && errno == ECONNREFUSED)) {
+      checked(-1);
+      return std::nullopt;
+    }
     got = 0;
   }
   if (!tcp_) {
@@ -477,14 +517,15 @@ std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, 
   return simulated() ? send_simulated(data, to, may_refuse) : send_now(data, to, may_refuse);
 }
 
-std::size_t HostSocket::kernel_unacknowledged() {
+std::size_t HostSocket::unacknowledged_bytes() {
+  if (!tcp_ || fd_ < 0) return 0;
   int outstanding = 0;
-  ioctl(fd_, SIOCOUTQ, &outstanding);
+  if (checked(ioctl(fd_, SIOCOUTQ, &outstanding)) < 0) return 0;
   return static_cast<std::size_t>(outstanding);
 }
 
 bool HostSocket::all_acknowledged() {
-  bool all = tcp_ && !closed_ && unsent_offset_ == unsent_.size() && departing_.empty() && kernel_unacknowledged() == 0;
+  bool all = tcp_ && !closed_ && unsent_offset_ == unsent_.size() && departing_.empty() && unacknowledged_bytes() == 0;
   if (all) acks_come_with_replies_ = true;  // asked as data arrived: the reply brought the acknowledgement
   return all;
 }
@@ -494,13 +535,13 @@ bool HostSocket::queue_full() {
   if (!simulated()) return queued >= kSendQueueLimit;
   std::size_t limit = simulator_->conditions().send_buffer;
   if (limit == 0) return queued + departing_bytes_ >= kSendQueueLimit;
-  return queued + departing_bytes_ + kernel_unacknowledged() >= limit;
+  return queued + departing_bytes_ + unacknowledged_bytes() >= limit;
 }
 
 std::optional<std::size_t> HostSocket::send_simulated(std::span<const std::uint8_t> data, const Endpoint* to,
                                                       bool may_refuse) {
   if (!tcp_ && simulator_->drop_datagram()) {
-    post_event(Event::AllAcked);  // lost on the way: the sender cannot tell
+    post_event(TransportEvent::AllAcked);  // lost on the way: the sender cannot tell
     return data.size();
   }
   if (tcp_ && may_refuse && queue_full()) return 0;
@@ -524,7 +565,7 @@ void HostSocket::schedule_departures() {
       self->departing_.pop_front();
       self->departing_bytes_ -= next.bytes.size();
       if (!self->send_now(next.bytes, next.to ? &*next.to : nullptr, false)) {
-        self->emit(Event::Failed);
+        self->emit(TransportEvent::Failed);
         return;
       }
     }
@@ -551,9 +592,13 @@ std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> da
     }
     if (sent < 0) {
       if (would_block()) return 0;
-      if (errno != ECONNREFUSED) return std::nullopt;  // a late ICMP error says nothing about this datagram
+      // A late ICMP error says nothing about this datagram.
+      if (errno != ECONNREFUSED) {
+        checked(-1);
+        return std::nullopt;
+      }
     }
-    post_event(Event::AllAcked);
+    post_event(TransportEvent::AllAcked);
     return data.size();
   }
   std::size_t queued = unsent_.size() - unsent_offset_;
@@ -562,7 +607,10 @@ std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> da
   if (queued == 0) {
     ssize_t sent = ::send(fd_, data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0) {
-      if (!would_block()) return std::nullopt;
+      if (!would_block()) {
+        checked(-1);
+        return std::nullopt;
+      }
       sent = 0;
     }
     taken = static_cast<std::size_t>(sent);
@@ -598,7 +646,7 @@ void HostSocket::flush() {
         arm_write();
         return;
       }
-      emit(Event::Failed);
+      fail();
       return;
     }
     unsent_offset_ += static_cast<std::size_t>(sent);
@@ -626,12 +674,12 @@ void HostSocket::schedule_ack_check() {
 // Linux does not announce acknowledgements, so a short, backing-off timer looks at SIOCOUTQ.
 void HostSocket::check_acknowledged() {
   if (closed_ || ack_check_scheduled_) return;
-  if (ack_interest_ && !ack_interest_()) return;
+  if (listener_ != nullptr && !listener_->awaits_acknowledgement()) return;
   // flush() and the simulated departures look again once their bytes reached the kernel.
   if (!unsent_.empty() || !departing_.empty()) return;
-  if (kernel_unacknowledged() == 0) {
+  if (unacknowledged_bytes() == 0) {
     acks_come_with_replies_ = false;
-    post_event(Event::AllAcked);
+    post_event(TransportEvent::AllAcked);
     return;
   }
   look_again_later();
@@ -656,8 +704,9 @@ void HostSocket::shutdown_send() {
     shutdown_after_flush_ = true;
     return;
   }
-  ::shutdown(fd_, SHUT_WR);
-  post_event(Event::CloseDone);
+  // A refusal (the peer is already gone) still ends in CloseDone: there is nothing left to send.
+  checked(::shutdown(fd_, SHUT_WR));
+  post_event(TransportEvent::CloseDone);
 }
 
 void HostSocket::close() {

@@ -1,12 +1,11 @@
-// Socket layer: one operating-system socket (TCP, UDP, or a TCP listener) driven by the Asio loop. It is
-// the adapter-facing half of a socket: it reports what the network did (connected, readable, all sent
-// data acknowledged, closed by the peer, failed) to its owner and moves bytes straight between the kernel
-// and the caller's buffer. What those reports mean for the script is the state machine's business.
+// Socket layer, host backend: one operating-system socket (TCP, UDP, or a TCP listener) on the loop's
+// ReadinessPoller, as a Transport. It reports what the kernel did (connected, readable, all sent data
+// acknowledged, closed by the peer, failed, with the errno kept for last_error) to its listener and moves
+// bytes straight between the kernel and the caller's buffer. What those reports mean for the script is
+// the state machine's business.
 #pragma once
 
 #include <asio/io_context.hpp>
-#include <asio/ip/address.hpp>
-#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,82 +17,58 @@
 
 #include "adapter/link_simulator.hpp"
 #include "loop/readiness_poller.hpp"
+#include "loop/timer.hpp"
+#include "socket/transport.hpp"
 
 namespace luatnet::socket {
 
-struct Endpoint {
-  asio::ip::address address;
-  std::uint16_t port = 0;
-};
-
-struct KeepAlive {
-  bool enabled = false;
-  int idle_s = 0;
-  int interval_s = 0;
-  int count = 0;
-};
-
-class HostSocket final : public std::enable_shared_from_this<HostSocket>, private loop::ReadyHandler {
+class HostSocket final : public Transport, public std::enable_shared_from_this<HostSocket>, private loop::ReadyHandler {
  public:
-  enum class Event { Connected, Listening, NewClient, Readable, AllAcked, RemoteClosed, Failed, CloseDone };
-  using Listener = std::function<void(Event)>;
-
-  // Bytes queued beyond the kernel's buffer before tx reports "full".
-  static constexpr std::size_t kSendQueueLimit = 256 * 1024;
-
   // A new socket, bound to the adapter's interface by `bind_to_interface`; nullptr when the OS refuses.
   static std::shared_ptr<HostSocket> open(asio::io_context& io, bool tcp, bool ipv6,
                                           const std::function<bool(int)>& bind_to_interface);
   // Takes ownership of `fd`; nullptr (fd closed) when its readiness cannot be watched.
   static std::shared_ptr<HostSocket> adopt(asio::io_context& io, int fd, bool tcp, bool ipv6);
   HostSocket(asio::io_context& io, int fd, bool tcp, bool ipv6);
-  ~HostSocket();
+  ~HostSocket() override;
   HostSocket(const HostSocket&) = delete;
   HostSocket& operator=(const HostSocket&) = delete;
 
-  void set_listener(Listener listener) { listener_ = std::move(listener); }
+  void set_listener(TransportListener* listener) override { listener_ = listener; }
   // The adapter's link simulator: while enabled, sends wait for their departure time, arrivals are
   // reported late, UDP datagrams may be lost and the send buffer is the simulated one.
   void set_simulator(adapter::LinkSimulator* simulator) { simulator_ = simulator; }
-  // Asked before looking for acknowledgements: false while nobody waits for TX_OK (saves a call per tx).
-  void set_ack_interest(std::function<bool()> interest) { ack_interest_ = std::move(interest); }
-
-  // Starts connecting; the outcome arrives as Connected or Failed (also after `timeout`).
   bool connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
-               std::chrono::milliseconds timeout);
-  // Listens on `local_port` (both IPv4 and IPv6). max_pending 0: the first client becomes this socket;
-  // otherwise up to max_pending accepted clients wait for take_client().
-  bool listen(std::uint16_t local_port, std::size_t max_pending);
-  // A waiting client (multi-client listen), or nullptr.
-  std::shared_ptr<HostSocket> take_client();
-  // Starts reporting Readable/RemoteClosed (for a socket handed over by take_client).
-  void start_reading();
-  // Reports Readable once more (a TLS session may hold records that arrived with the handshake).
-  void post_readable() { post_event(Event::Readable); }
+               std::chrono::milliseconds timeout) override;
+  bool listen(std::uint16_t local_port, std::size_t max_pending) override;
+  std::shared_ptr<Transport> take_client() override;
+  void start_reading() override;
+  void post_readable() override { post_event(TransportEvent::Readable); }
 
-  [[nodiscard]] const std::optional<Endpoint>& peer() const { return peer_; }
-  [[nodiscard]] bool is_tcp() const { return tcp_; }
+  [[nodiscard]] const std::optional<Endpoint>& peer() const override { return peer_; }
+  [[nodiscard]] std::error_code last_error() const override { return error_; }
 
-  // TCP: all buffered bytes; UDP: the size of the next datagram. nullopt on error.
-  std::optional<std::size_t> pending();
-  // Reads into `into` (a UDP datagram longer than `into` loses its rest); nullopt on error.
-  std::optional<std::size_t> receive(std::span<std::uint8_t> into, Endpoint* from);
-  // Queues all of `data` (0 when the queue is full and `may_refuse`, nothing taken); nullopt on error.
-  std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse = true);
-  // True when a TCP send would now be refused as full.
-  [[nodiscard]] bool queue_full();
-  // TCP: every byte sent so far has left this process and been acknowledged by the peer. Asked when data
-  // arrives; a yes tells the socket that replies carry its acknowledgements (see send_now).
-  [[nodiscard]] bool all_acknowledged();
-  // TCP: sends FIN once queued data is out; CloseDone follows.
-  void shutdown_send();
-  void close();
+  std::optional<std::size_t> pending() override;
+  std::optional<std::size_t> receive(std::span<std::uint8_t> into, Endpoint* from) override;
+  std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to,
+                                  bool may_refuse = true) override;
+  [[nodiscard]] std::size_t queued_bytes() const override { return unsent_.size() - unsent_offset_; }
+  [[nodiscard]] std::size_t unacknowledged_bytes() override;
+  [[nodiscard]] bool queue_full() override;
+  // Asked when data arrives; a yes tells the socket that replies carry its acknowledgements (see send_now).
+  [[nodiscard]] bool all_acknowledged() override;
+  void shutdown_send() override;
+  void close() override;
 
  private:
   void on_ready(std::uint32_t epoll_events) override;
   bool watch_descriptor();
-  void emit(Event event);
-  void post_event(Event event);
+  void emit(TransportEvent event);
+  void post_event(TransportEvent event);
+  // A negative result keeps errno as last_error(); returns `result`.
+  int checked(int result);
+  // Fails the socket: errno is kept as last_error(), then Failed is reported.
+  void fail();
   enum class ReadState { Data, Closed, Nothing, Error };
   ReadState probe_read();
   ReadState probe_ready();
@@ -101,7 +76,6 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   [[nodiscard]] bool simulated() const { return simulator_ != nullptr && simulator_->enabled(); }
   // TCP: the kernel's queue was empty when last counted and no readable edge or hang-up came since.
   [[nodiscard]] bool drained_since_last_edge() const { return tcp_ && known_pending_ == 0 && !hangup_seen_; }
-  std::size_t kernel_unacknowledged();
   std::optional<std::size_t> send_simulated(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
   std::optional<std::size_t> send_now(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
   void schedule_departures();
@@ -116,6 +90,8 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   void look_again_later();
   void on_connected(std::error_code error);
   void finish_connect();
+  // The socket's pending error (SO_ERROR), also kept as last_error() when there is one.
+  std::error_code take_socket_error();
   void apply_keep_alive(const KeepAlive& keep_alive);
 
   asio::io_context& io_;
@@ -123,8 +99,8 @@ class HostSocket final : public std::enable_shared_from_this<HostSocket>, privat
   int fd_;
   std::optional<loop::ReadinessPoller::Watch> watch_;
   std::unique_ptr<loop::Timer> timer_;  // connect timeout, then acknowledgement polling
-  Listener listener_;
-  std::function<bool()> ack_interest_;
+  TransportListener* listener_ = nullptr;
+  std::error_code error_;
   adapter::LinkSimulator* simulator_ = nullptr;
   struct Departing {
     ProcessClock::time_point at;

@@ -39,8 +39,8 @@ const char* state_description(State state) {
   return index < std::size(kDescriptions) ? kDescriptions[index] : "未知";
 }
 
-SocketCtrl::SocketCtrl(std::uint64_t id, adapter::Adapter& adapter, asio::io_context& io, EventSink& sink)
-    : id_(id), adapter_(adapter), io_(io), sink_(sink) {}
+SocketCtrl::SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink)
+    : id_(id), adapter_index_(adapter_index), backend_(backend), io_(io), sink_(sink) {}
 
 SocketCtrl::~SocketCtrl() { force_close(); }
 
@@ -68,31 +68,40 @@ void SocketCtrl::report(int event, int param) {
   sink_.socket_event(id_, event, param);
 }
 
-void SocketCtrl::attach(std::shared_ptr<HostSocket> transport) {
+void SocketCtrl::attach(std::shared_ptr<Transport> transport) {
   transport_ = std::move(transport);
-  transport_->set_listener([this](HostSocket::Event event) { on_transport(event); });
-  transport_->set_ack_interest([this] { return target_ == WaitTarget::TxOk; });
-  transport_->set_simulator(&adapter_.simulator());
+  transport_->set_listener(this);
+}
+
+bool SocketCtrl::open_transport(bool ipv6) {
+  auto transport = backend_.open(options_.tcp, ipv6);
+  if (!transport) return false;
+  attach(std::move(transport));
+  return true;
 }
 
 std::size_t SocketCtrl::plaintext_held() const { return plaintext_bytes_ - plaintext_offset_; }
 
-void SocketCtrl::on_transport(HostSocket::Event event) {
+void SocketCtrl::on_transport_event(TransportEvent event) {
   // On lwIP the peer's ACK is taken before the data (or FIN) that rides with it, so a script always
   // hears TX_OK before the reply's EVENT: settle the acknowledgement first when the kernel has it.
-  bool arrival = event == HostSocket::Event::Readable || event == HostSocket::Event::RemoteClosed;
+  bool arrival = event == TransportEvent::Readable || event == TransportEvent::RemoteClosed;
   if (arrival && target_ == WaitTarget::TxOk && state_ == State::Online && transport_->all_acknowledged()) {
     dispatch(NetEvent::TxAcked);
     if (!transport_) return;
   }
   if (arrival && session_ && state_ == State::Online) {
-    bool ended = event == HostSocket::Event::RemoteClosed;
+    bool ended = event == TransportEvent::RemoteClosed;
     if (!ended && tls_reads_paused_) return;  // rx reads on once the script made room
     take_tls_records(ended);
     if (ended && session_ && !need_close_) dispatch(NetEvent::RemoteClosed);
     return;
   }
-  // Indexed by HostSocket::Event, in its order.
+  if (event == TransportEvent::Failed && debug_) {
+    Logger::instance().log(LogLevel::Debug, "socket",
+                           "ctrl " + std::to_string(id_) + " failed: " + transport_->last_error().message());
+  }
+  // Indexed by TransportEvent, in its order.
   static constexpr NetEvent kFromTransport[] = {NetEvent::Connected, NetEvent::Listening, NetEvent::NewClient,
                                                 NetEvent::RxNew,     NetEvent::TxAcked,   NetEvent::RemoteClosed,
                                                 NetEvent::Failed,    NetEvent::CloseDone};
@@ -339,10 +348,7 @@ bool SocketCtrl::open_and_connect(const asio::ip::address& address) {
     transport_->close();
     transport_.reset();
   }
-  auto transport =
-      HostSocket::open(io_, options_.tcp, address.is_v6(), [this](int fd) { return adapter_.bind_socket(fd); });
-  if (!transport) return false;
-  attach(std::move(transport));
+  if (!open_transport(address.is_v6())) return false;
   return transport_->connect({address, remote_port_}, options_.local_port, options_.keep_alive,
                              options_.connect_timeout);
 }
@@ -350,11 +356,7 @@ bool SocketCtrl::open_and_connect(const asio::ip::address& address) {
 bool SocketCtrl::open_and_listen() {
   // A TLS server's certificate problems show at listen, and its clients share one configuration.
   if (options_.tls && options_.tcp && !prepare_tls_context(tls::TlsContext::Role::Server)) return false;
-  auto transport = HostSocket::open(io_, options_.tcp, true, [this](int fd) { return adapter_.bind_socket(fd); });
-  if (!transport)
-    transport = HostSocket::open(io_, options_.tcp, false, [this](int fd) { return adapter_.bind_socket(fd); });
-  if (!transport) return false;
-  attach(std::move(transport));
+  if (!open_transport(true) && !open_transport(false)) return false;
   // UDP servers take no clients; multi-client mode only where the adapter can accept.
   std::size_t waiting = options_.tcp ? max_accept_ : 0;
   if (!transport_->listen(options_.local_port, waiting)) {
@@ -372,7 +374,7 @@ int SocketCtrl::prepare_connect() {
     } else if (host_.empty()) {
       return kFailed;
     } else {
-      dns_request_ = adapter_.resolver().resolve(host_, prefer_ipv6_, [this](dns::Resolver::Addresses addresses) {
+      dns_request_ = backend_.resolve(host_, prefer_ipv6_, [this](Backend::Addresses addresses) {
         dns_request_.reset();
         if (addresses.size() > kMaxResolved) addresses.resize(kMaxResolved);
         resolved_ = std::move(addresses);
@@ -391,7 +393,7 @@ int SocketCtrl::prepare_connect() {
 }
 
 int SocketCtrl::link_up() {
-  if (adapter_.ready()) {
+  if (backend_.link_ready()) {
     set_state(State::Offline);
     target_ = WaitTarget::None;
     return kDone;
@@ -414,7 +416,7 @@ int SocketCtrl::connect(const std::string& host, std::optional<asio::ip::address
   remote_address_ = std::move(address);
   remote_port_ = port;
   target_ = WaitTarget::OnLine;
-  if (!adapter_.ready()) {
+  if (!backend_.link_ready()) {
     set_state(State::LinkOff);
     return kPending;
   }
@@ -433,7 +435,7 @@ int SocketCtrl::listen(std::size_t max_accept) {
   server_mode_ = true;
   need_close_ = false;
   target_ = WaitTarget::OnLine;
-  if (!adapter_.ready()) {
+  if (!backend_.link_ready()) {
     set_state(State::LinkOff);
     return kPending;
   }

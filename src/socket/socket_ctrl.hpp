@@ -1,11 +1,13 @@
 // Socket layer: the per-socket state machine of the firmware (network_ctrl), free of Lua. Calls from the
 // script (linkup, connect, listen, tx, rx, wait, discon, close) return 0 (done), 1 (an event follows) or
-// a negative error. Network happenings (DNS answers, HostSocket reports, link changes) go through one
+// a negative error. Network happenings (DNS answers, its Transport's reports, link changes) go through one
 // handler per state, chosen from a table; their results become the events scripts see (LINK, ON_LINE,
-// TX_OK, CLOSED, EVENT with 0 or -1), handed to an EventSink in order.
+// TX_OK, CLOSED, EVENT with 0 or -1), handed to an EventSink in order. It reaches the network only through
+// its adapter's Backend, so any backend (the host, a simulated link, an in-memory peer) can drive it.
 #pragma once
 
 #include <array>
+#include <asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <list>
@@ -15,8 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "adapter/adapter.hpp"
-#include "socket/host_socket.hpp"
+#include "socket/transport.hpp"
 #include "tls/tls_context.hpp"
 #include "tls/tls_session.hpp"
 
@@ -65,15 +66,16 @@ struct SocketOptions {
   std::optional<tls::Credentials> tls;               // set: TLS over TCP, DTLS over UDP
 };
 
-class SocketCtrl final : private tls::RecordIo {
+class SocketCtrl final : private tls::RecordIo, private TransportListener {
  public:
-  SocketCtrl(std::uint64_t id, adapter::Adapter& adapter, asio::io_context& io, EventSink& sink);
+  // A ctrl on adapter `adapter_index`, whose network stack is `backend`.
+  SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink);
   ~SocketCtrl();
   SocketCtrl(const SocketCtrl&) = delete;
   SocketCtrl& operator=(const SocketCtrl&) = delete;
 
   [[nodiscard]] std::uint64_t id() const { return id_; }
-  [[nodiscard]] int adapter_index() const { return adapter_.index(); }
+  [[nodiscard]] int adapter_index() const { return adapter_index_; }
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] bool is_tcp() const { return options_.tcp; }
   [[nodiscard]] bool has_open_socket() const { return transport_ != nullptr || dns_request_ != nullptr; }
@@ -81,7 +83,7 @@ class SocketCtrl final : private tls::RecordIo {
   [[nodiscard]] bool awaiting_link() const { return state_ == State::LinkOff && target_ != WaitTarget::None; }
   [[nodiscard]] const std::vector<asio::ip::address>& resolved() const { return resolved_; }
   [[nodiscard]] std::optional<Endpoint> peer() const;
-  [[nodiscard]] bool adapter_accepts_many() const { return adapter_.profile().multi_accept; }
+  [[nodiscard]] bool adapter_accepts_many() const { return backend_.accepts_many(); }
 
   void configure(const SocketOptions& options) { options_ = options; }
   void set_debug(bool on) { debug_ = on; }
@@ -138,11 +140,14 @@ class SocketCtrl final : private tls::RecordIo {
       &SocketCtrl::in_handshake, &SocketCtrl::in_online,  &SocketCtrl::in_listening, &SocketCtrl::in_disconnecting};
 
   void dispatch(NetEvent event);
-  void on_transport(HostSocket::Event event);
+  void on_transport_event(TransportEvent event) override;
+  [[nodiscard]] bool awaits_acknowledgement() const override { return target_ == WaitTarget::TxOk; }
   int prepare_connect();
   bool open_and_connect(const asio::ip::address& address);
   bool open_and_listen();
-  void attach(std::shared_ptr<HostSocket> transport);
+  void attach(std::shared_ptr<Transport> transport);
+  // Opens a socket on the backend and attaches it; false when the backend refuses.
+  bool open_transport(bool ipv6);
   // TLS: starts this side's session (client, or server for an accepted connection) in state Handshake.
   bool start_tls(tls::TlsContext::Role role);
   bool prepare_tls_context(tls::TlsContext::Role role);
@@ -159,7 +164,8 @@ class SocketCtrl final : private tls::RecordIo {
   void report(int event, int param);
 
   std::uint64_t id_;
-  adapter::Adapter& adapter_;
+  int adapter_index_;
+  Backend& backend_;
   asio::io_context& io_;
   EventSink& sink_;
   SocketOptions options_;
@@ -177,7 +183,7 @@ class SocketCtrl final : private tls::RecordIo {
   std::vector<asio::ip::address> resolved_;
   std::size_t resolved_attempt_ = 0;
   std::shared_ptr<void> dns_request_;
-  std::shared_ptr<HostSocket> transport_;
+  std::shared_ptr<Transport> transport_;
   std::optional<Endpoint> accepted_peer_;
   std::shared_ptr<tls::TlsContext> tls_contexts_[2];  // by role, built on first use
   std::unique_ptr<tls::TlsSession> session_;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/logger.hpp"
+#include "socket/host_backend.hpp"
 
 namespace luatnet::socket {
 
@@ -26,7 +27,8 @@ SocketRegistry::~SocketRegistry() { adapters_.set_link_listener(nullptr); }
 SocketCtrl* SocketRegistry::create(int adapter_index, EventSink* sink) {
   adapter::Adapter* adapter = adapters_.find(adapter_index);
   if (adapter == nullptr) return nullptr;
-  std::size_t limit = adapter->profile().max_sockets;
+  Backend& backend = backend_for(*adapter);
+  std::size_t limit = backend.max_sockets();
   if (limit != 0) {
     auto used = static_cast<std::size_t>(std::count_if(ctrls_.begin(), ctrls_.end(), [&](const auto& entry) {
       return entry.second->adapter_index() == adapter_index;
@@ -38,10 +40,16 @@ SocketCtrl* SocketRegistry::create(int adapter_index, EventSink* sink) {
     }
   }
   std::uint64_t id = next_id_++;
-  auto ctrl = std::make_unique<SocketCtrl>(id, *adapter, loop_.io(), sink != nullptr ? *sink : *this);
+  auto ctrl = std::make_unique<SocketCtrl>(id, adapter_index, backend, loop_.io(), sink != nullptr ? *sink : *this);
   SocketCtrl* raw = ctrl.get();
   ctrls_.emplace(id, std::move(ctrl));
   return raw;
+}
+
+Backend& SocketRegistry::backend_for(adapter::Adapter& adapter) {
+  auto& backend = backends_.at(static_cast<std::size_t>(adapter.index()));
+  if (!backend) backend = std::make_unique<HostBackend>(loop_.io(), adapter);
+  return *backend;
 }
 
 SocketCtrl* SocketRegistry::find(std::uint64_t id) {

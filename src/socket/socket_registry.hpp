@@ -1,7 +1,9 @@
-// Socket layer: owns every SocketCtrl, numbers them, enforces each adapter's socket limit, forwards link
-// changes from the adapters to the sockets on them, and turns their events into bus messages for Lua.
+// Socket layer: owns every SocketCtrl and each adapter's Backend (made on the adapter's first ctrl),
+// numbers the ctrls, enforces each backend's socket limit, forwards link changes from the adapters to the
+// sockets on them, and turns their events into bus messages for Lua.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
@@ -37,7 +39,11 @@ class SocketRegistry final : public EventSink {
 
  private:
   loop::EventLoop& loop_;
+  // The backend serving `adapter` (host sockets, behind its simulated link and stack limits).
+  Backend& backend_for(adapter::Adapter& adapter);
+
   adapter::AdapterRegistry& adapters_;
+  std::array<std::unique_ptr<Backend>, adapter::kAdapterCount> backends_;  // by adapter index
   std::unordered_map<std::uint64_t, std::unique_ptr<SocketCtrl>> ctrls_;
   std::uint64_t next_id_ = 1;
   loop::MessageHandler event_handler_;

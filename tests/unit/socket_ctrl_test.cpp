@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "loop/event_loop.hpp"
+#include "socket/host_backend.hpp"
 
 namespace luatnet::socket {
 namespace {
@@ -24,8 +25,9 @@ class SocketCtrlTest : public ::testing::Test {
  protected:
   SocketCtrlTest()
       : adapter_(loop_.io(), adapter::AdapterConfig{.index = 17}),
+        backend_(loop_.io(), adapter_),
         acceptor_(loop_.io(), asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-        ctrl_(1, adapter_, loop_.io(), sink_) {
+        ctrl_(1, adapter_.index(), backend_, loop_.io(), sink_) {
     ctrl_.configure(SocketOptions{.tcp = true});
   }
 
@@ -41,6 +43,7 @@ class SocketCtrlTest : public ::testing::Test {
 
   loop::EventLoop loop_;
   adapter::Adapter adapter_;
+  HostBackend backend_;
   asio::ip::tcp::acceptor acceptor_;
   RecordingSink sink_;
   SocketCtrl ctrl_;
