@@ -1,7 +1,8 @@
 // Adapter layer: a simulated link in front of an adapter's host mapping (the adapters config's
 // "simulate" entry, or netsim at run time). It decides, with seeded randomness so runs repeat, when the
 // link is up, how long each byte takes to leave (latency, jitter, bandwidth), which UDP datagrams are
-// lost, and how small the send buffer is. Sockets on the adapter ask it; it moves no data itself.
+// lost, and how small the send buffer is. It moves no data itself: the socket layer's simulated-link
+// decorator (socket/simulated_link.hpp) asks it for every socket on the adapter.
 #pragma once
 
 #include <chrono>

@@ -5,9 +5,7 @@
 namespace luatnet::socket {
 
 std::shared_ptr<Transport> HostBackend::open(bool tcp, bool ipv6) {
-  auto socket = HostSocket::open(io_, tcp, ipv6, [this](int fd) { return adapter_.bind_socket(fd); });
-  if (socket) socket->set_simulator(&adapter_.simulator());
-  return socket;
+  return HostSocket::open(io_, tcp, ipv6, [this](int fd) { return adapter_.bind_socket(fd); });
 }
 
 }  // namespace luatnet::socket

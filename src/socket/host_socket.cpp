@@ -351,7 +351,6 @@ std::shared_ptr<Transport> HostSocket::take_client() {
     if (!client) continue;
     client->peer_ = next.peer;
     client->connected_ = true;
-    client->simulator_ = simulator_;
     return client;
   }
   return nullptr;
@@ -391,26 +390,7 @@ HostSocket::ReadState HostSocket::probe_ready() {
   return probe_read();
 }
 
-void HostSocket::report_read_state(ReadState state, bool arrival_delayed) {
-  if (state == ReadState::Data && simulated() && !arrival_delayed) {
-    if (!tcp_ && simulator_->drop_datagram()) {
-      char drop = 0;
-      ::recv(fd_, &drop, 1, MSG_DONTWAIT);  // lost on the way in
-      report_read_state(probe_read());
-      return;
-    }
-    auto delay = simulator_->arrival_delay();
-    if (delay.count() > 0) {
-      if (!arrival_timer_) arrival_timer_ = std::make_unique<loop::Timer>(io_);
-      arrival_timer_->expires_after(delay);
-      read_wait_ = ReadWait::Arrival;  // no other wait while this one stands
-      arrival_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-        self->read_wait_ = ReadWait::None;
-        if (!error && !self->closed_) self->report_read_state(self->probe_ready(), true);
-      });
-      return;
-    }
-  }
+void HostSocket::report_read_state(ReadState state) {
   switch (state) {
     case ReadState::Data:
       emit(TransportEvent::Readable);
@@ -512,11 +492,6 @@ std::optional<std::size_t> HostSocket::receive(std::span<std::uint8_t> into, End
   return taken;
 }
 
-std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse) {
-  if (closed_ || fd_ < 0) return std::nullopt;
-  return simulated() ? send_simulated(data, to, may_refuse) : send_now(data, to, may_refuse);
-}
-
 std::size_t HostSocket::unacknowledged_bytes() {
   if (!tcp_ || fd_ < 0) return 0;
   int outstanding = 0;
@@ -525,60 +500,14 @@ std::size_t HostSocket::unacknowledged_bytes() {
 }
 
 bool HostSocket::all_acknowledged() {
-  bool all = tcp_ && !closed_ && unsent_offset_ == unsent_.size() && departing_.empty() && unacknowledged_bytes() == 0;
+  bool all = tcp_ && !closed_ && unsent_offset_ == unsent_.size() && unacknowledged_bytes() == 0;
   if (all) acks_come_with_replies_ = true;  // asked as data arrived: the reply brought the acknowledgement
   return all;
 }
 
-bool HostSocket::queue_full() {
-  std::size_t queued = unsent_.size() - unsent_offset_;
-  if (!simulated()) return queued >= kSendQueueLimit;
-  std::size_t limit = simulator_->conditions().send_buffer;
-  if (limit == 0) return queued + departing_bytes_ >= kSendQueueLimit;
-  return queued + departing_bytes_ + unacknowledged_bytes() >= limit;
-}
+bool HostSocket::queue_full() { return queued_bytes() >= kSendQueueLimit; }
 
-std::optional<std::size_t> HostSocket::send_simulated(std::span<const std::uint8_t> data, const Endpoint* to,
-                                                      bool may_refuse) {
-  if (!tcp_ && simulator_->drop_datagram()) {
-    post_event(TransportEvent::AllAcked);  // lost on the way: the sender cannot tell
-    return data.size();
-  }
-  if (tcp_ && may_refuse && queue_full()) return 0;
-  departing_.push_back({simulator_->departure(data.size()),
-                        {data.begin(), data.end()},
-                        to != nullptr ? std::optional<Endpoint>(*to) : std::nullopt});
-  departing_bytes_ += data.size();
-  schedule_departures();
-  return data.size();
-}
-
-void HostSocket::schedule_departures() {
-  if (departing_.empty() || closed_) return;
-  if (!departure_timer_) departure_timer_ = std::make_unique<loop::Timer>(io_);
-  departure_timer_->expires_at(departing_.front().at);
-  departure_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (error || self->closed_) return;
-    auto now = ProcessClock::now();
-    while (!self->departing_.empty() && self->departing_.front().at <= now) {
-      Departing next = std::move(self->departing_.front());
-      self->departing_.pop_front();
-      self->departing_bytes_ -= next.bytes.size();
-      if (!self->send_now(next.bytes, next.to ? &*next.to : nullptr, false)) {
-        self->emit(TransportEvent::Failed);
-        return;
-      }
-    }
-    if (self->departing_.empty() && self->shutdown_after_flush_ && self->unsent_.empty()) {
-      self->shutdown_after_flush_ = false;
-      self->shutdown_send();
-    }
-    self->schedule_departures();
-  });
-}
-
-std::optional<std::size_t> HostSocket::send_now(std::span<const std::uint8_t> data, const Endpoint* to,
-                                                bool may_refuse) {
+std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse) {
   if (closed_ || fd_ < 0) return std::nullopt;
   if (!tcp_) {
     ssize_t sent = 0;
@@ -675,8 +604,8 @@ void HostSocket::schedule_ack_check() {
 void HostSocket::check_acknowledged() {
   if (closed_ || ack_check_scheduled_) return;
   if (listener_ != nullptr && !listener_->awaits_acknowledgement()) return;
-  // flush() and the simulated departures look again once their bytes reached the kernel.
-  if (!unsent_.empty() || !departing_.empty()) return;
+  // flush() looks again once the queued bytes reached the kernel.
+  if (!unsent_.empty()) return;
   if (unacknowledged_bytes() == 0) {
     acks_come_with_replies_ = false;
     post_event(TransportEvent::AllAcked);
@@ -699,8 +628,8 @@ void HostSocket::look_again_later() {
 
 void HostSocket::shutdown_send() {
   if (closed_) return;
-  // Bytes still on the simulated link or in our queue leave first; the FIN follows them.
-  if (unsent_offset_ < unsent_.size() || !departing_.empty()) {
+  // Bytes still in our queue leave first; the FIN follows them.
+  if (unsent_offset_ < unsent_.size()) {
     shutdown_after_flush_ = true;
     return;
   }
@@ -714,9 +643,6 @@ void HostSocket::close() {
   closed_ = true;
   listener_ = nullptr;
   if (timer_) timer_->cancel();
-  if (departure_timer_) departure_timer_->cancel();
-  if (arrival_timer_) arrival_timer_->cancel();
-  departing_.clear();
   if (watch_) poller_.forget(*watch_);
   watch_.reset();
   if (fd_ >= 0) ::close(fd_);

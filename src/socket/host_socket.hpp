@@ -15,7 +15,6 @@
 #include <span>
 #include <vector>
 
-#include "adapter/link_simulator.hpp"
 #include "loop/readiness_poller.hpp"
 #include "loop/timer.hpp"
 #include "socket/transport.hpp"
@@ -35,9 +34,6 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
   HostSocket& operator=(const HostSocket&) = delete;
 
   void set_listener(TransportListener* listener) override { listener_ = listener; }
-  // The adapter's link simulator: while enabled, sends wait for their departure time, arrivals are
-  // reported late, UDP datagrams may be lost and the send buffer is the simulated one.
-  void set_simulator(adapter::LinkSimulator* simulator) { simulator_ = simulator; }
   bool connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
                std::chrono::milliseconds timeout) override;
   bool listen(std::uint16_t local_port, std::size_t max_pending) override;
@@ -55,7 +51,7 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
   [[nodiscard]] std::size_t queued_bytes() const override { return unsent_.size() - unsent_offset_; }
   [[nodiscard]] std::size_t unacknowledged_bytes() override;
   [[nodiscard]] bool queue_full() override;
-  // Asked when data arrives; a yes tells the socket that replies carry its acknowledgements (see send_now).
+  // Asked when data arrives; a yes tells the socket that replies carry its acknowledgements (see send).
   [[nodiscard]] bool all_acknowledged() override;
   void shutdown_send() override;
   void close() override;
@@ -72,13 +68,9 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
   enum class ReadState { Data, Closed, Nothing, Error };
   ReadState probe_read();
   ReadState probe_ready();
-  void report_read_state(ReadState state, bool arrival_delayed = false);
-  [[nodiscard]] bool simulated() const { return simulator_ != nullptr && simulator_->enabled(); }
+  void report_read_state(ReadState state);
   // TCP: the kernel's queue was empty when last counted and no readable edge or hang-up came since.
   [[nodiscard]] bool drained_since_last_edge() const { return tcp_ && known_pending_ == 0 && !hangup_seen_; }
-  std::optional<std::size_t> send_simulated(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
-  std::optional<std::size_t> send_now(std::span<const std::uint8_t> data, const Endpoint* to, bool may_refuse);
-  void schedule_departures();
   void arm_read();
   void arm_write();
   void accept_clients();
@@ -101,24 +93,13 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
   std::unique_ptr<loop::Timer> timer_;  // connect timeout, then acknowledgement polling
   TransportListener* listener_ = nullptr;
   std::error_code error_;
-  adapter::LinkSimulator* simulator_ = nullptr;
-  struct Departing {
-    ProcessClock::time_point at;
-    std::vector<std::uint8_t> bytes;
-    std::optional<Endpoint> to;
-  };
-  // Lists rather than deques: an empty deque already holds a 512-byte block, and most sockets never queue.
-  std::list<Departing> departing_;  // simulated link: bytes waiting for their departure time
-  std::size_t departing_bytes_ = 0;
-  std::unique_ptr<loop::Timer> departure_timer_;
-  std::unique_ptr<loop::Timer> arrival_timer_;
   // TCP bytes the kernel holds, as last asked; forgotten when readiness is reported (more may have come).
   std::optional<std::size_t> known_pending_;
   bool tcp_;
   bool ipv6_;
   bool closed_ = false;
-  // Where the next read report comes from: a readiness edge, a queued look, or a simulated arrival.
-  enum class ReadWait { None, Edge, Posted, Arrival };
+  // Where the next read report comes from: a readiness edge or a queued look.
+  enum class ReadWait { None, Edge, Posted };
   ReadWait read_wait_ = ReadWait::None;
   bool writing_ = false;       // waiting for a writable edge to flush unsent_
   bool connecting_ = false;    // waiting for a writable edge to finish connect()
@@ -139,6 +120,7 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
     int fd;
     Endpoint peer;
   };
+  // A list rather than a deque: an empty deque already holds a 512-byte block, and most sockets never listen.
   std::list<Waiting> waiting_clients_;
 };
 

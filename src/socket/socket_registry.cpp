@@ -5,6 +5,7 @@
 
 #include "common/logger.hpp"
 #include "socket/host_backend.hpp"
+#include "socket/simulated_link.hpp"
 
 namespace luatnet::socket {
 
@@ -48,7 +49,11 @@ SocketCtrl* SocketRegistry::create(int adapter_index, EventSink* sink) {
 
 Backend& SocketRegistry::backend_for(adapter::Adapter& adapter) {
   auto& backend = backends_.at(static_cast<std::size_t>(adapter.index()));
-  if (!backend) backend = std::make_unique<HostBackend>(loop_.io(), adapter);
+  if (!backend) {
+    // Every adapter's sockets go through its link simulator, which netsim may turn on at any time.
+    backend = std::make_unique<SimulatedLinkBackend>(loop_.io(), std::make_unique<HostBackend>(loop_.io(), adapter),
+                                                     adapter.simulator());
+  }
   return *backend;
 }
 
