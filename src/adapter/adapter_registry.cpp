@@ -25,25 +25,28 @@ int parse_index(const nlohmann::json& value) {
   throw std::runtime_error("an adapter index must be a number or a name such as \"ETH0\"");
 }
 
-AdapterProfile parse_profile(const nlohmann::json& entry) {
-  AdapterProfile profile;
+// "profile": "posix"/"lwip" (the host's stack) or "w5500" (a hardware one); "multi_accept" and
+// "max_sockets" set or override its limits.
+std::optional<HardwareStack> parse_hardware_stack(const nlohmann::json& entry) {
+  std::optional<HardwareStack> stack;
   std::string name = entry.value("profile", "posix");
   if (name == "w5500") {
-    // A hardware TCP/IP stack: one client per listening socket and eight sockets in all.
-    profile.multi_accept = false;
-    profile.max_sockets = 8;
+    stack = HardwareStack::w5500();
   } else if (name != "posix" && name != "lwip") {
     throw std::runtime_error("unknown adapter profile " + name + " (posix, lwip or w5500)");
   }
-  profile.multi_accept = entry.value("multi_accept", profile.multi_accept);
-  profile.max_sockets = entry.value("max_sockets", profile.max_sockets);
-  return profile;
+  if (entry.contains("multi_accept") || entry.contains("max_sockets")) {
+    if (!stack) stack = HardwareStack{};
+    stack->multi_accept = entry.value("multi_accept", stack->multi_accept);
+    stack->sockets = entry.value("max_sockets", stack->sockets);
+  }
+  return stack;
 }
 
 // "simulate": { "preset", "link": "up"|"down", "ready_delay_ms", "latency_ms", "jitter_ms", "loss",
 //               "bandwidth_kbps", "send_buffer", "seed", "gateway", "gateway_reachable" }: a preset's
 // values, each overridable.
-LinkConditions parse_simulation(const nlohmann::json& entry, int index, const AdapterProfile& profile) {
+LinkConditions parse_simulation(const nlohmann::json& entry, int index, const std::optional<HardwareStack>& stack) {
   LinkConditions conditions;
   if (entry.contains("preset")) {
     auto name = entry["preset"].get<std::string>();
@@ -59,8 +62,8 @@ LinkConditions parse_simulation(const nlohmann::json& entry, int index, const Ad
   conditions.loss = entry.value("loss", conditions.loss);
   if (conditions.loss < 0 || conditions.loss > 1) throw std::runtime_error("simulate.loss must be 0..1");
   conditions.bandwidth_bps = entry.value("bandwidth_kbps", conditions.bandwidth_bps / 1000) * 1000;
-  // A small stack's send buffer unless told otherwise: lwIP's for LWIP_* adapters, a W5500's for that profile.
-  std::size_t typical = profile.max_sockets == 8 ? kW5500SendBuffer : (index < kEth0 ? kLwipSendBuffer : 0);
+  // A small stack's send buffer unless told otherwise: a hardware stack's own, lwIP's for LWIP_* adapters.
+  std::size_t typical = stack && stack->send_buffer != 0 ? stack->send_buffer : (index < kEth0 ? kLwipSendBuffer : 0);
   conditions.send_buffer = entry.value("send_buffer", typical);
   conditions.seed = entry.value("seed", 1U);
   if (entry.contains("gateway")) {
@@ -86,10 +89,10 @@ AdaptersConfig parse_adapters_config(const nlohmann::json& root) {
     }
     std::string interface = entry.value("interface", "host");
     adapter.interface = interface == "host" ? "" : interface;
-    adapter.profile = parse_profile(entry);
+    adapter.hardware_stack = parse_hardware_stack(entry);
     adapter.dns = entry.value("dns", std::vector<std::string>{});
     if (entry.contains("simulate")) {
-      adapter.simulate = parse_simulation(entry["simulate"], adapter.index, adapter.profile);
+      adapter.simulate = parse_simulation(entry["simulate"], adapter.index, adapter.hardware_stack);
     }
     for (const auto& change : entry.value("schedule", nlohmann::json::array())) {
       adapter.schedule.push_back(

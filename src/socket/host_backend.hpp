@@ -20,8 +20,9 @@ class HostBackend final : public Backend {
                                               ResolveCallback callback) override {
     return adapter_.resolver().resolve(host, prefer_ipv6, std::move(callback));
   }
-  [[nodiscard]] bool accepts_many() const override { return adapter_.profile().multi_accept; }
-  [[nodiscard]] std::size_t max_sockets() const override { return adapter_.profile().max_sockets; }
+  // The host's stack hands out any number of clients and sockets (descriptors permitting).
+  [[nodiscard]] bool accepts_many() const override { return true; }
+  [[nodiscard]] std::size_t max_sockets() const override { return 0; }
 
  private:
   asio::io_context& io_;

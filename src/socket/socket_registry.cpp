@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/logger.hpp"
+#include "socket/hardware_stack.hpp"
 #include "socket/host_backend.hpp"
 #include "socket/simulated_link.hpp"
 
@@ -49,11 +50,12 @@ SocketCtrl* SocketRegistry::create(int adapter_index, EventSink* sink) {
 
 Backend& SocketRegistry::backend_for(adapter::Adapter& adapter) {
   auto& backend = backends_.at(static_cast<std::size_t>(adapter.index()));
-  if (!backend) {
-    // Every adapter's sockets go through its link simulator, which netsim may turn on at any time.
-    backend = std::make_unique<SimulatedLinkBackend>(loop_.io(), std::make_unique<HostBackend>(loop_.io(), adapter),
-                                                     adapter.simulator());
-  }
+  if (backend) return *backend;
+  std::unique_ptr<Backend> stack = std::make_unique<HostBackend>(loop_.io(), adapter);
+  if (adapter.hardware_stack())
+    stack = std::make_unique<HardwareStackBackend>(std::move(stack), *adapter.hardware_stack());
+  // Every adapter's sockets go through its link simulator, which netsim may turn on at any time.
+  backend = std::make_unique<SimulatedLinkBackend>(loop_.io(), std::move(stack), adapter.simulator());
   return *backend;
 }
 
