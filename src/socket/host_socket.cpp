@@ -125,6 +125,9 @@ void HostSocket::on_ready(std::uint32_t epoll_events) {
   bool readable = (epoll_events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
   bool writable = (epoll_events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
   if (connecting_) {
+    // A peer that answered and closed at once raises no second edge for it: keep the hang-up in mind,
+    // or its close behind the data would never be reported.
+    if ((epoll_events & (EPOLLRDHUP | EPOLLHUP)) != 0) hangup_seen_ = true;
     if (writable) finish_connect();
     return;
   }

@@ -145,6 +145,28 @@ sys.taskInit(function()
         socket.close(netc)
         socket.release(netc)
 
+        -- the peer answers and closes while the connection is still being reported: the loop is busy (a
+        -- script computing) from connect until all of it has arrived, so it hears of connection, data and
+        -- close at once; the close must still follow the data
+        netc = socket.create(nil, "closer")
+        socket.config(netc)
+        socket.connect(netc, "127.0.0.1", CLOSER)
+        local busyUntil = mcu.ticks() + 300
+        while mcu.ticks() < busyUntil do end
+        msg = sys_wait("closer", socket.ON_LINE, 3000)
+        check.eq(msg and msg[2], 0, "online, the peer already gone")
+        socket.wait(netc)
+        local _, early = socket.read(netc)
+        if early == "" then
+            sys_wait("closer", socket.EVENT, 3000)
+            _, early = socket.read(netc)
+        end
+        check.eq(early, "bye\n", "the greeting that came with the connection")
+        repeat msg = sys_wait("closer", socket.EVENT, 3000) until not msg or msg[2] ~= 0
+        check.eq(msg and msg[2], -1, "then the close that came with it is EVENT -1")
+        socket.close(netc)
+        socket.release(netc)
+
         -- refused: nothing listens on the port
         local refused = socket.create(nil, "closer")
         socket.config(refused)
@@ -168,7 +190,7 @@ sys.taskInit(function()
         socket.release(refused)
         peers.kill(echoPid)
         peers.kill(closerPid)
-        check.done(64)
+        check.done(67)
     end, "closer")
 end)
 sys.run()
