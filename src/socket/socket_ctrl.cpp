@@ -39,10 +39,22 @@ const char* state_description(State state) {
   return index < std::size(kDescriptions) ? kDescriptions[index] : "未知";
 }
 
-SocketCtrl::SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink)
-    : id_(id), adapter_index_(adapter_index), backend_(backend), io_(io), sink_(sink) {}
+SocketCtrl::SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink,
+                       std::size_t* busy_count)
+    : id_(id), adapter_index_(adapter_index), backend_(backend), io_(io), sink_(sink), busy_count_(busy_count) {}
 
 SocketCtrl::~SocketCtrl() { force_close(); }
+
+void SocketCtrl::update_busy_count() {
+  bool busy = has_open_socket() || awaiting_link();
+  if (busy == counted_busy_ || busy_count_ == nullptr) return;
+  counted_busy_ = busy;
+  if (busy) {
+    ++*busy_count_;
+  } else {
+    --*busy_count_;
+  }
+}
 
 std::optional<Endpoint> SocketCtrl::peer() const {
   if (accepted_peer_) return accepted_peer_;
@@ -114,6 +126,7 @@ void SocketCtrl::on_link(bool up) { dispatch(up ? NetEvent::LinkUp : NetEvent::L
 // 1 (nothing to tell), 0 (the awaited thing happened) or -1 (it failed); 0 and -1 become an event for the
 // target the script waits on (EVENT when it waits on nothing, CLOSED when a disconnect completes).
 void SocketCtrl::dispatch(NetEvent event) {
+  BusyCountUpdate update{*this};
   bool closing = state_ == State::Disconnecting && target_ == WaitTarget::OffLine;
   int result = (this->*kHandlers.at(static_cast<std::size_t>(state_)))(event);
   if (result > 0) {
@@ -393,6 +406,7 @@ int SocketCtrl::prepare_connect() {
 }
 
 int SocketCtrl::link_up() {
+  BusyCountUpdate update{*this};
   if (backend_.link_ready()) {
     set_state(State::Offline);
     target_ = WaitTarget::None;
@@ -405,6 +419,7 @@ int SocketCtrl::link_up() {
 
 int SocketCtrl::connect(const std::string& host, std::optional<asio::ip::address> address, std::uint16_t port,
                         bool prefer_ipv6) {
+  BusyCountUpdate update{*this};
   if (has_open_socket()) return kFailed;
   server_mode_ = false;
   need_close_ = false;
@@ -429,6 +444,7 @@ int SocketCtrl::connect(const std::string& host, std::optional<asio::ip::address
 }
 
 int SocketCtrl::listen(std::size_t max_accept) {
+  BusyCountUpdate update{*this};
   max_accept_ = adapter_accepts_many() ? max_accept : 0;
   if (state_ == State::Listening) return adapter_accepts_many() ? kPending : kDone;
   if (has_open_socket()) return kFailed;
@@ -452,6 +468,8 @@ int SocketCtrl::listen(std::size_t max_accept) {
 }
 
 bool SocketCtrl::accept_into(SocketCtrl& client) {
+  BusyCountUpdate update{*this};
+  BusyCountUpdate client_update{client};
   if (!transport_) return false;
   auto connection = transport_->take_client();
   if (!connection) return false;
@@ -489,6 +507,7 @@ bool SocketCtrl::accept_into(SocketCtrl& client) {
 }
 
 int SocketCtrl::disconnect() {
+  BusyCountUpdate update{*this};
   State old_state = state_;
   need_close_ = false;
   unread_ = false;
@@ -513,6 +532,7 @@ int SocketCtrl::disconnect() {
 
 // As the firmware's force close: the OS socket goes, the state number stays what it was.
 void SocketCtrl::force_close() {
+  BusyCountUpdate update{*this};
   session_.reset();
   plaintext_.clear();
   plaintext_offset_ = 0;
@@ -531,6 +551,7 @@ void SocketCtrl::force_close() {
 }
 
 SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const Endpoint* to) {
+  BusyCountUpdate update{*this};
   if (need_close_ || !transport_ || state_ != State::Online) return {kFailed, 0};
   if (data.empty()) return {kPending, 0};  // nothing leaves, so no acknowledgement and no TX_OK will come
   if (session_) {
@@ -569,6 +590,7 @@ std::optional<std::size_t> SocketCtrl::pending_rx() {
 }
 
 std::optional<std::size_t> SocketCtrl::rx(std::span<std::uint8_t> into, Endpoint* from) {
+  BusyCountUpdate update{*this};
   if (!transport_ || state_ != State::Online || (need_close_ && !data_left_after_close())) return std::nullopt;
   unread_ = false;
   if (!session_) return transport_->receive(into, from);
@@ -590,6 +612,7 @@ std::optional<std::size_t> SocketCtrl::rx(std::span<std::uint8_t> into, Endpoint
 }
 
 int SocketCtrl::wait() {
+  BusyCountUpdate update{*this};
   if (unread_) {
     target_ = WaitTarget::Event;
     return kDone;

@@ -69,7 +69,10 @@ struct SocketOptions {
 class SocketCtrl final : private tls::RecordIo, private TransportListener {
  public:
   // A ctrl on adapter `adapter_index`, whose network stack is `backend`.
-  SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink);
+  // `busy_count`, when given, counts the ctrls that have work under way (a socket, a lookup, a wait for the
+  // link): this ctrl adds itself while it has and removes itself when it no longer has (or dies).
+  SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink,
+             std::size_t* busy_count = nullptr);
   ~SocketCtrl();
   SocketCtrl(const SocketCtrl&) = delete;
   SocketCtrl& operator=(const SocketCtrl&) = delete;
@@ -140,6 +143,12 @@ class SocketCtrl final : private tls::RecordIo, private TransportListener {
       &SocketCtrl::in_handshake, &SocketCtrl::in_online,  &SocketCtrl::in_listening, &SocketCtrl::in_disconnecting};
 
   void dispatch(NetEvent event);
+  // Brings this ctrl's entry in the busy count up to date; runs when every entry point returns.
+  void update_busy_count();
+  struct BusyCountUpdate {
+    SocketCtrl& ctrl;
+    ~BusyCountUpdate() { ctrl.update_busy_count(); }
+  };
   void on_transport_event(TransportEvent event) override;
   [[nodiscard]] bool awaits_acknowledgement() const override { return target_ == WaitTarget::TxOk; }
   int prepare_connect();
@@ -192,6 +201,8 @@ class SocketCtrl final : private tls::RecordIo, private TransportListener {
   std::size_t plaintext_offset_ = 0;  // bytes of the front entry already read (TLS)
   std::size_t plaintext_bytes_ = 0;   // bytes in plaintext_, read or not
   bool tls_reads_paused_ = false;     // read-ahead full: records wait in the kernel, TCP's window pushes back
+  std::size_t* busy_count_;
+  bool counted_busy_ = false;
 };
 
 const char* state_description(State state);

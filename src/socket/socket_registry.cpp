@@ -42,7 +42,8 @@ SocketCtrl* SocketRegistry::create(int adapter_index, EventSink* sink) {
     }
   }
   std::uint64_t id = next_id_++;
-  auto ctrl = std::make_unique<SocketCtrl>(id, adapter_index, backend, loop_.io(), sink != nullptr ? *sink : *this);
+  auto ctrl = std::make_unique<SocketCtrl>(id, adapter_index, backend, loop_.io(), sink != nullptr ? *sink : *this,
+                                           &busy_ctrls_);
   SocketCtrl* raw = ctrl.get();
   ctrls_.emplace(id, std::move(ctrl));
   return raw;
@@ -72,11 +73,7 @@ void SocketRegistry::close_all(int adapter_index) {
   }
 }
 
-bool SocketRegistry::busy() const {
-  return std::any_of(ctrls_.begin(), ctrls_.end(), [](const auto& entry) {
-    return entry.second->has_open_socket() || entry.second->awaiting_link();
-  });
-}
+bool SocketRegistry::busy() const { return busy_ctrls_ > 0; }
 
 void SocketRegistry::socket_event(std::uint64_t ctrl_id, int event, int param) {
   loop_.bus().post(
