@@ -8,8 +8,7 @@ local check = require "check"
 local libnet = require "libnet"
 local peers = require "peers"
 
-local PORT = peers.freePort()
-local echo = peers.spawn(string.format("socat -T 30 TCP-LISTEN:%d,reuseaddr,fork PIPE", PORT), 60)
+local PORT, echo = peers.tcpEcho(60)
 
 local events = {}
 sys.subscribe("IP_READY", function(ip, adapter) if adapter == socket.LWIP_GP then events[#events + 1] = "READY" end end)

@@ -31,8 +31,7 @@ end
 
 sys.taskInit(function()
     -- 1. Against an echo peer: after every tx, TX_OK 0 comes before the reply's EVENT 0.
-    local port = peers.freePort()
-    local echo = peers.spawn(string.format("socat -T 20 TCP-LISTEN:%d,reuseaddr,fork PIPE", port), 30)
+    local port, echo = peers.tcpEcho(30, 20)
     check.truthy(peers.awaitTcp(port), "echo peer up")
     sys.wait(100)
     local ctrl, events = recorder()

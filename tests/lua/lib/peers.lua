@@ -73,6 +73,15 @@ while True:
 ']]))
 end
 
+-- A TCP echo peer (socat) on a free port for `seconds`, each connection ending after `idle` quiet seconds;
+-- returns its port and pid. Wait for it with awaitTcp.
+function peers.tcpEcho(seconds, idle)
+    local port = peers.freePort()
+    local pid = peers.spawn(string.format("socat -T %d TCP-LISTEN:%d,reuseaddr,fork PIPE", idle or 30, port),
+        seconds or 60)
+    return port, pid
+end
+
 -- Waits until something accepts TCP connections on 127.0.0.1:port (the peer has started).
 function peers.awaitTcp(port)
     for _ = 1, 100 do
