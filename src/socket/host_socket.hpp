@@ -39,7 +39,6 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
   bool listen(std::uint16_t local_port, std::size_t max_pending) override;
   std::shared_ptr<Transport> take_client() override;
   void start_reading() override;
-  void post_readable() override { post_event(TransportEvent::Readable); }
 
   [[nodiscard]] const std::optional<Endpoint>& peer() const override { return peer_; }
   [[nodiscard]] std::error_code last_error() const override { return error_; }

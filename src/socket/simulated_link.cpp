@@ -17,9 +17,7 @@ std::shared_ptr<Transport> SimulatedTransport::wrap(asio::io_context& io, std::s
 
 SimulatedTransport::SimulatedTransport(asio::io_context& io, std::shared_ptr<Transport> inner, bool tcp,
                                        adapter::LinkSimulator& simulator)
-    : io_(io), inner_(std::move(inner)), simulator_(simulator), tcp_(tcp) {
-  inner_->set_listener(this);
-}
+    : TransportFilter(std::move(inner)), io_(io), simulator_(simulator), tcp_(tcp) {}
 
 SimulatedTransport::~SimulatedTransport() { close(); }
 
@@ -27,16 +25,6 @@ std::shared_ptr<Transport> SimulatedTransport::take_client() {
   auto client = inner_->take_client();
   if (!client) return nullptr;
   return wrap(io_, std::move(client), true, simulator_);
-}
-
-void SimulatedTransport::emit(TransportEvent event) {
-  if (closed_ || listener_ == nullptr) return;
-  listener_->on_transport_event(event);
-}
-
-// Told from the loop and past the link's delay: what it repeats has arrived already.
-void SimulatedTransport::post_readable() {
-  asio::post(io_, [self = shared_from_this()] { self->emit(TransportEvent::Readable); });
 }
 
 void SimulatedTransport::on_transport_event(TransportEvent event) {
@@ -161,12 +149,11 @@ void SimulatedTransport::shutdown_send() {
 void SimulatedTransport::close() {
   if (closed_) return;
   closed_ = true;
-  listener_ = nullptr;
   if (departure_timer_) departure_timer_->cancel();
   if (arrival_timer_) arrival_timer_->cancel();
   departing_.clear();
   departing_bytes_ = 0;
-  inner_->close();
+  TransportFilter::close();
 }
 
 }  // namespace luatnet::socket

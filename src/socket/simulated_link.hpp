@@ -15,7 +15,7 @@
 
 #include "adapter/link_simulator.hpp"
 #include "loop/timer.hpp"
-#include "socket/transport.hpp"
+#include "socket/transport_filter.hpp"
 
 namespace luatnet::socket {
 
@@ -39,9 +39,7 @@ class SimulatedLinkBackend final : public Backend {
   adapter::LinkSimulator& simulator_;
 };
 
-class SimulatedTransport final : public Transport,
-                                 public std::enable_shared_from_this<SimulatedTransport>,
-                                 private TransportListener {
+class SimulatedTransport final : public TransportFilter, public std::enable_shared_from_this<SimulatedTransport> {
  public:
   // Wraps `inner` (and becomes its listener).
   static std::shared_ptr<Transport> wrap(asio::io_context& io, std::shared_ptr<Transport> inner, bool tcp,
@@ -49,30 +47,11 @@ class SimulatedTransport final : public Transport,
   SimulatedTransport(asio::io_context& io, std::shared_ptr<Transport> inner, bool tcp,
                      adapter::LinkSimulator& simulator);
   ~SimulatedTransport() override;
-  SimulatedTransport(const SimulatedTransport&) = delete;
-  SimulatedTransport& operator=(const SimulatedTransport&) = delete;
 
-  void set_listener(TransportListener* listener) override { listener_ = listener; }
-  bool connect(const Endpoint& remote, std::uint16_t local_port, const KeepAlive& keep_alive,
-               std::chrono::milliseconds timeout) override {
-    return inner_->connect(remote, local_port, keep_alive, timeout);
-  }
-  bool listen(std::uint16_t local_port, std::size_t max_pending) override {
-    return inner_->listen(local_port, max_pending);
-  }
   std::shared_ptr<Transport> take_client() override;
-  void start_reading() override { inner_->start_reading(); }
-  void post_readable() override;
-  [[nodiscard]] const std::optional<Endpoint>& peer() const override { return inner_->peer(); }
-  [[nodiscard]] std::error_code last_error() const override { return inner_->last_error(); }
-  std::optional<std::size_t> pending() override { return inner_->pending(); }
-  std::optional<std::size_t> receive(std::span<std::uint8_t> into, Endpoint* from) override {
-    return inner_->receive(into, from);
-  }
   std::optional<std::size_t> send(std::span<const std::uint8_t> data, const Endpoint* to,
                                   bool may_refuse = true) override;
   [[nodiscard]] std::size_t queued_bytes() const override { return inner_->queued_bytes() + departing_bytes_; }
-  [[nodiscard]] std::size_t unacknowledged_bytes() override { return inner_->unacknowledged_bytes(); }
   [[nodiscard]] bool queue_full() override;
   [[nodiscard]] bool all_acknowledged() override { return departing_.empty() && inner_->all_acknowledged(); }
   void shutdown_send() override;
@@ -80,10 +59,6 @@ class SimulatedTransport final : public Transport,
 
  private:
   void on_transport_event(TransportEvent event) override;
-  [[nodiscard]] bool awaits_acknowledgement() const override {
-    return listener_ != nullptr && listener_->awaits_acknowledgement();
-  }
-  void emit(TransportEvent event);
   // An arrival the inner transport reported: lost (UDP), reported after the link's delay, or at once.
   void arrive();
   void deliver_arrival();
@@ -91,9 +66,7 @@ class SimulatedTransport final : public Transport,
   void depart_due();
 
   asio::io_context& io_;
-  std::shared_ptr<Transport> inner_;
   adapter::LinkSimulator& simulator_;
-  TransportListener* listener_ = nullptr;
   struct Departing {
     ProcessClock::time_point at;
     std::vector<std::uint8_t> bytes;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/logger.hpp"
+#include "socket/tls_transport.hpp"
 
 namespace luatnet::socket {
 namespace {
@@ -92,8 +93,6 @@ bool SocketCtrl::open_transport(bool ipv6) {
   return true;
 }
 
-std::size_t SocketCtrl::plaintext_held() const { return plaintext_bytes_ - plaintext_offset_; }
-
 void SocketCtrl::on_transport_event(TransportEvent event) {
   // On lwIP the peer's ACK is taken before the data (or FIN) that rides with it, so a script always
   // hears TX_OK before the reply's EVENT: settle the acknowledgement first when the kernel has it.
@@ -102,13 +101,6 @@ void SocketCtrl::on_transport_event(TransportEvent event) {
     dispatch(NetEvent::TxAcked);
     if (!transport_) return;
   }
-  if (arrival && session_ && state_ == State::Online) {
-    bool ended = event == TransportEvent::RemoteClosed;
-    if (!ended && tls_reads_paused_) return;  // rx reads on once the script made room
-    take_tls_records(ended);
-    if (ended && session_ && !need_close_) dispatch(NetEvent::RemoteClosed);
-    return;
-  }
   if (event == TransportEvent::Failed && debug_) {
     Logger::instance().log(LogLevel::Debug, "socket",
                            "ctrl " + std::to_string(id_) + " failed: " + transport_->last_error().message());
@@ -116,7 +108,7 @@ void SocketCtrl::on_transport_event(TransportEvent event) {
   // Indexed by TransportEvent, in its order.
   static constexpr NetEvent kFromTransport[] = {NetEvent::Connected, NetEvent::Listening, NetEvent::NewClient,
                                                 NetEvent::RxNew,     NetEvent::TxAcked,   NetEvent::RemoteClosed,
-                                                NetEvent::Failed,    NetEvent::CloseDone};
+                                                NetEvent::Failed,    NetEvent::CloseDone, NetEvent::Secured};
   dispatch(kFromTransport[static_cast<std::size_t>(event)]);
 }
 
@@ -201,20 +193,27 @@ int SocketCtrl::in_connecting(NetEvent event) {
       if (server_mode_) set_state(State::Listening);
       return kPending;
     case NetEvent::Connected:
-      return connection_up(options_.tls.has_value(), tls::TlsContext::Role::Client);
+      return connection_up(tls::TlsContext::Role::Client);
     default:
       return kPending;
   }
 }
 
-// The connection is there: online now, or once this side's TLS handshake is done.
-int SocketCtrl::connection_up(bool with_tls, tls::TlsContext::Role role) {
-  if (with_tls) {
-    if (!start_tls(role)) return kFailed;
-    return step_handshake();
+int SocketCtrl::connection_up(tls::TlsContext::Role role) {
+  // TLS over TCP either way, DTLS only as a client.
+  bool with_tls = options_.tls && (options_.tcp || role == tls::TlsContext::Role::Client);
+  if (!with_tls) {
+    set_state(State::Online);
+    return kDone;
   }
-  set_state(State::Online);
-  return kDone;
+  if (!prepare_tls_context(role)) return kFailed;
+  auto filter = std::make_shared<TlsTransport>(io_, transport_, tls_contexts_[static_cast<int>(role)], options_.tcp,
+                                               options_.connect_timeout, "ctrl " + std::to_string(id_));
+  if (role == tls::TlsContext::Role::Client && !host_.empty()) filter->expect_server(host_, parse_ip_literal(host_));
+  attach(filter);
+  filter->start_handshake();
+  set_state(State::Handshake);
+  return kPending;
 }
 
 int SocketCtrl::in_handshake(NetEvent event) {
@@ -223,8 +222,9 @@ int SocketCtrl::in_handshake(NetEvent event) {
     need_close_ = true;
     return kFailed;
   }
-  if (event == NetEvent::RxNew || event == NetEvent::TlsTimer) return step_handshake();
-  return kPending;
+  if (event != NetEvent::Secured) return kPending;
+  set_state(State::Online);
+  return kDone;
 }
 
 bool SocketCtrl::prepare_tls_context(tls::TlsContext::Role role) {
@@ -234,76 +234,6 @@ bool SocketCtrl::prepare_tls_context(tls::TlsContext::Role role) {
   context = tls::TlsContext::create(*options_.tls, role, error);
   if (!context) Logger::instance().log(LogLevel::Error, "tls", error);
   return context != nullptr;
-}
-
-bool SocketCtrl::start_tls(tls::TlsContext::Role role) {
-  if (!prepare_tls_context(role)) return false;
-  const auto& context = tls_contexts_[static_cast<int>(role)];
-  session_ = std::make_unique<tls::TlsSession>(context, static_cast<tls::RecordIo&>(*this), io_,
-                                               options_.connect_timeout, [this] { dispatch(NetEvent::TlsTimer); });
-  if (role == tls::TlsContext::Role::Client && !host_.empty()) {
-    if (auto literal = parse_ip_literal(host_)) {
-      session_->expect_address(*literal, host_);
-    } else {
-      session_->set_hostname(host_);
-    }
-  }
-  set_state(State::Handshake);
-  return true;
-}
-
-int SocketCtrl::step_handshake() {
-  switch (session_->handshake()) {
-    case tls::TlsSession::Progress::Waiting:
-      return kPending;
-    case tls::TlsSession::Progress::Done:
-      set_state(State::Online);
-      transport_->post_readable();
-      return kDone;
-    case tls::TlsSession::Progress::Failed:
-      break;
-  }
-  Logger::instance().log(LogLevel::Error, "tls",
-                         "ctrl " + std::to_string(id_) + " handshake failed: " + session_->last_error());
-  need_close_ = true;
-  return kFailed;
-}
-
-// Online TLS: decrypt what arrived; plaintext is announced like plain data, then a close or failure.
-void SocketCtrl::take_tls_records(bool to_the_end) {
-  bool datagram = !options_.tcp;
-  std::size_t held = plaintext_held();
-  std::size_t budget = to_the_end ? SIZE_MAX : (held < kTlsReadAhead ? kTlsReadAhead - held : 0);
-  auto outcome = session_->read_available(
-      [this, datagram](std::span<const std::uint8_t> plain) {
-        if (datagram || plaintext_.empty()) {
-          plaintext_.emplace_back(plain.begin(), plain.end());
-        } else {
-          plaintext_.back().insert(plaintext_.back().end(), plain.begin(), plain.end());
-        }
-        plaintext_bytes_ += plain.size();
-      },
-      budget);
-  tls_reads_paused_ = outcome.budget_spent;
-  if (outcome.plain_bytes > 0) dispatch(NetEvent::RxNew);
-  if (outcome.failed) {
-    Logger::instance().log(LogLevel::Warn, "tls", "ctrl " + std::to_string(id_) + ": " + session_->last_error());
-    dispatch(NetEvent::Failed);
-  } else if (outcome.peer_closed) {
-    dispatch(NetEvent::RemoteClosed);
-  }
-}
-
-int SocketCtrl::send_record(std::span<const std::uint8_t> bytes) {
-  if (!transport_) return -1;
-  auto sent = transport_->send(bytes, nullptr, false);
-  return sent ? static_cast<int>(*sent) : -1;
-}
-
-int SocketCtrl::receive_record(std::span<std::uint8_t> into) {
-  if (!transport_) return -1;
-  auto got = transport_->receive(into, nullptr);
-  return got ? static_cast<int>(*got) : -1;
 }
 
 int SocketCtrl::in_online(NetEvent event) {
@@ -334,7 +264,7 @@ int SocketCtrl::in_listening(NetEvent event) {
     case NetEvent::Connected:
       // Multi-client servers keep listening; a single-client server is now that client's connection.
       if (max_accept_ != 0) return kDone;
-      return connection_up(options_.tls && options_.tcp, tls::TlsContext::Role::Server);
+      return connection_up(tls::TlsContext::Role::Server);
     default:
       return kPending;
   }
@@ -482,20 +412,9 @@ bool SocketCtrl::accept_into(SocketCtrl& client) {
   if (options_.tls && options_.tcp) {
     // The accepted ctrl shakes hands on its own and reports ON_LINE to its own receiver.
     client.target_ = WaitTarget::OnLine;
-    if (!client.start_tls(tls::TlsContext::Role::Server)) {
+    if (client.connection_up(tls::TlsContext::Role::Server) < 0) {
       client.force_close();
       return false;
-    }
-    int progress = client.step_handshake();
-    if (progress < 0) {
-      client.force_close();
-      return false;
-    }
-    if (progress == kDone) {
-      // Done within this call: nothing else would tell the new ctrl, and its wait target must not
-      // stay ON_LINE (its first data would be announced as ON_LINE).
-      client.target_ = WaitTarget::None;
-      client.report(kEventOnLine, kDone);
     }
     return true;
   }
@@ -520,7 +439,6 @@ int SocketCtrl::disconnect() {
   set_state(State::Disconnecting);
   target_ = WaitTarget::OffLine;
   if (old_state == State::Online && options_.tcp) {
-    if (session_) session_->close_notify();
     transport_->shutdown_send();
     return kPending;
   }
@@ -533,11 +451,6 @@ int SocketCtrl::disconnect() {
 // As the firmware's force close: the OS socket goes, the state number stays what it was.
 void SocketCtrl::force_close() {
   BusyCountUpdate update{*this};
-  session_.reset();
-  plaintext_.clear();
-  plaintext_offset_ = 0;
-  plaintext_bytes_ = 0;
-  tls_reads_paused_ = false;
   if (transport_) {
     transport_->close();
     transport_.reset();
@@ -554,15 +467,6 @@ SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const En
   BusyCountUpdate update{*this};
   if (need_close_ || !transport_ || state_ != State::Online) return {kFailed, 0};
   if (data.empty()) return {kPending, 0};  // nothing leaves, so no acknowledgement and no TX_OK will come
-  if (session_) {
-    if (options_.tcp && transport_->queue_full()) return {kDone, 0};
-    if (!session_->write(data)) {
-      need_close_ = true;
-      return {kFailed, 0};
-    }
-    target_ = WaitTarget::TxOk;
-    return {kPending, data.size()};
-  }
   auto accepted = transport_->send(data, to);
   if (!accepted) {
     need_close_ = true;
@@ -577,15 +481,13 @@ SocketCtrl::TxResult SocketCtrl::tx(std::span<const std::uint8_t> data, const En
 // the data announced, and for a stream whatever arrived behind it, until it is read.
 bool SocketCtrl::data_left_after_close() {
   if (unread_) return true;
-  if (session_) return plaintext_held() > 0;
-  if (!options_.tcp) return false;
+  if (!options_.tcp && !options_.tls) return false;  // UDP drops what it holds; DTLS keeps what it decrypted
   auto left = transport_->pending();
   return left && *left > 0;
 }
 
 std::optional<std::size_t> SocketCtrl::pending_rx() {
   if (!transport_ || state_ != State::Online || (need_close_ && !data_left_after_close())) return std::nullopt;
-  if (session_) return plaintext_.empty() ? 0 : plaintext_.front().size() - plaintext_offset_;
   return transport_->pending();
 }
 
@@ -593,22 +495,7 @@ std::optional<std::size_t> SocketCtrl::rx(std::span<std::uint8_t> into, Endpoint
   BusyCountUpdate update{*this};
   if (!transport_ || state_ != State::Online || (need_close_ && !data_left_after_close())) return std::nullopt;
   unread_ = false;
-  if (!session_) return transport_->receive(into, from);
-  if (plaintext_.empty()) return 0;
-  // TLS: a limit leaves the rest of the stream; DTLS: the rest of the datagram is dropped, as for UDP.
-  auto& front = plaintext_.front();
-  std::size_t count = std::min(into.size(), front.size() - plaintext_offset_);
-  std::copy_n(front.begin() + static_cast<std::ptrdiff_t>(plaintext_offset_), count, into.begin());
-  plaintext_offset_ += count;
-  if (!options_.tcp || plaintext_offset_ == front.size()) {
-    plaintext_bytes_ -= front.size();
-    plaintext_.pop_front();
-    plaintext_offset_ = 0;
-  }
-  if (from != nullptr && transport_->peer()) *from = *transport_->peer();
-  // The script made room: read on where the read-ahead stopped (its new data is announced as usual).
-  if (tls_reads_paused_ && plaintext_held() < kTlsReadAhead / 2) take_tls_records();
-  return count;
+  return transport_->receive(into, from);
 }
 
 int SocketCtrl::wait() {

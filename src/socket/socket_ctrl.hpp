@@ -10,7 +10,6 @@
 #include <asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -19,7 +18,6 @@
 
 #include "socket/transport.hpp"
 #include "tls/tls_context.hpp"
-#include "tls/tls_session.hpp"
 
 namespace luatnet::socket {
 
@@ -46,9 +44,6 @@ inline constexpr int kEventEvent = kEventBase + static_cast<int>(WaitTarget::Eve
 
 // Up to this many resolved addresses are tried in turn (and reported by remoteIP).
 inline constexpr std::size_t kMaxResolved = 4;
-// Decrypted TLS data held for a script that has not read it: four full records. Beyond it nothing more is
-// read from the socket, so a peer that keeps sending is held back by TCP's window, as plain TCP is.
-inline constexpr std::size_t kTlsReadAhead = 64 * 1024;
 
 class EventSink {
  public:
@@ -66,7 +61,7 @@ struct SocketOptions {
   std::optional<tls::Credentials> tls;               // set: TLS over TCP, DTLS over UDP
 };
 
-class SocketCtrl final : private tls::RecordIo, private TransportListener {
+class SocketCtrl final : private TransportListener {
  public:
   // A ctrl on adapter `adapter_index`, whose network stack is `backend`.
   // `busy_count`, when given, counts the ctrls that have work under way (a socket, a lookup, a wait for the
@@ -125,7 +120,7 @@ class SocketCtrl final : private tls::RecordIo, private TransportListener {
     RemoteClosed,
     Failed,
     CloseDone,
-    TlsTimer
+    Secured
   };
   using Handler = int (SocketCtrl::*)(NetEvent);
   static bool ends_connection(NetEvent event);
@@ -157,18 +152,11 @@ class SocketCtrl final : private tls::RecordIo, private TransportListener {
   void attach(std::shared_ptr<Transport> transport);
   // Opens a socket on the backend and attaches it; false when the backend refuses.
   bool open_transport(bool ipv6);
-  // TLS: starts this side's session (client, or server for an accepted connection) in state Handshake.
-  bool start_tls(tls::TlsContext::Role role);
   bool prepare_tls_context(tls::TlsContext::Role role);
-  int connection_up(bool with_tls, tls::TlsContext::Role role);
-  int step_handshake();
-  // Decrypts what arrived, up to kTlsReadAhead bytes of plaintext held for the script (all of it when the
-  // peer has ended the stream: what is left is bounded by the kernel's receive buffer).
-  void take_tls_records(bool to_the_end = false);
-  [[nodiscard]] std::size_t plaintext_held() const;
+  // The connection is up: online now (kDone), or once this side's TLS handshake is done (kPending, in
+  // state Handshake, with a TLS filter in front of the connection).
+  int connection_up(tls::TlsContext::Role role);
   bool data_left_after_close();
-  int send_record(std::span<const std::uint8_t> bytes) override;
-  int receive_record(std::span<std::uint8_t> into) override;
   void set_state(State state);
   void report(int event, int param);
 
@@ -195,12 +183,6 @@ class SocketCtrl final : private tls::RecordIo, private TransportListener {
   std::shared_ptr<Transport> transport_;
   std::optional<Endpoint> accepted_peer_;
   std::shared_ptr<tls::TlsContext> tls_contexts_[2];  // by role, built on first use
-  std::unique_ptr<tls::TlsSession> session_;
-  // Decrypted, not yet read: one entry per record. A list: an empty deque would hold 512 bytes per ctrl.
-  std::list<std::vector<std::uint8_t>> plaintext_;
-  std::size_t plaintext_offset_ = 0;  // bytes of the front entry already read (TLS)
-  std::size_t plaintext_bytes_ = 0;   // bytes in plaintext_, read or not
-  bool tls_reads_paused_ = false;     // read-ahead full: records wait in the kernel, TCP's window pushes back
   std::size_t* busy_count_;
   bool counted_busy_ = false;
 };

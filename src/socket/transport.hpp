@@ -33,8 +33,19 @@ struct KeepAlive {
 
 // What a Transport reports. Readable comes once per arrival and again only after the listener read
 // (TCP: everything it was told of); RemoteClosed and Failed end the connection; CloseDone follows
-// shutdown_send. AllAcked: everything sent so far has reached the peer (UDP: has left).
-enum class TransportEvent { Connected, Listening, NewClient, Readable, AllAcked, RemoteClosed, Failed, CloseDone };
+// shutdown_send. AllAcked: everything sent so far has reached the peer (UDP: has left). Secured: a TLS
+// filter's handshake is done (after Connected).
+enum class TransportEvent {
+  Connected,
+  Listening,
+  NewClient,
+  Readable,
+  AllAcked,
+  RemoteClosed,
+  Failed,
+  CloseDone,
+  Secured
+};
 
 class TransportListener {
  public:
@@ -67,8 +78,6 @@ class Transport {
   virtual std::shared_ptr<Transport> take_client() = 0;
   // Starts reporting Readable/RemoteClosed (for a transport handed over by take_client).
   virtual void start_reading() = 0;
-  // Reports Readable once more, from the loop (a TLS session may hold records that came with its handshake).
-  virtual void post_readable() = 0;
 
   [[nodiscard]] virtual const std::optional<Endpoint>& peer() const = 0;
   // Why the last operation or the last Failed went wrong (an errno value for the host backend).

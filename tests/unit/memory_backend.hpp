@@ -63,7 +63,6 @@ class MemoryTransport final : public Transport {
   bool listen(std::uint16_t, std::size_t) override { return true; }
   std::shared_ptr<Transport> take_client() override { return nullptr; }
   void start_reading() override {}
-  void post_readable() override { report(TransportEvent::Readable); }
   [[nodiscard]] const std::optional<Endpoint>& peer() const override { return remote_; }
   [[nodiscard]] std::error_code last_error() const override { return error_; }
   std::optional<std::size_t> pending() override {
