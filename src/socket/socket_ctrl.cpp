@@ -58,7 +58,6 @@ void SocketCtrl::update_busy_count() {
 }
 
 std::optional<Endpoint> SocketCtrl::peer() const {
-  if (accepted_peer_) return accepted_peer_;
   if (transport_) return transport_->peer();
   return std::nullopt;
 }
@@ -355,7 +354,6 @@ int SocketCtrl::connect(const std::string& host, std::optional<asio::ip::address
   need_close_ = false;
   resolved_.clear();
   resolved_attempt_ = 0;
-  accepted_peer_.reset();
   host_ = host;
   prefer_ipv6_ = prefer_ipv6;
   remote_address_ = std::move(address);
@@ -406,7 +404,6 @@ bool SocketCtrl::accept_into(SocketCtrl& client) {
   client.options_ = options_;
   client.tls_contexts_[static_cast<int>(tls::TlsContext::Role::Server)] =
       tls_contexts_[static_cast<int>(tls::TlsContext::Role::Server)];
-  client.accepted_peer_ = connection->peer();
   client.attach(std::move(connection));
   client.transport_->start_reading();
   if (options_.tls && options_.tcp) {

@@ -181,7 +181,6 @@ class SocketCtrl final : private TransportListener {
   std::size_t resolved_attempt_ = 0;
   std::shared_ptr<void> dns_request_;
   std::shared_ptr<Transport> transport_;
-  std::optional<Endpoint> accepted_peer_;
   std::shared_ptr<tls::TlsContext> tls_contexts_[2];  // by role, built on first use
   std::size_t* busy_count_;
   bool counted_busy_ = false;
