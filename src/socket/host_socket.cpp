@@ -548,6 +548,12 @@ std::optional<std::size_t> HostSocket::send(std::span<const std::uint8_t> data, 
     taken = static_cast<std::size_t>(sent);
   }
   if (taken < data.size()) {
+    // What the kernel took goes before more is queued, so a peer that reads slowly while the script keeps
+    // the queue topped up does not make it keep every byte sent.
+    if (unsent_offset_ > 0 && unsent_offset_ >= unsent_.size() / 2) {
+      unsent_.erase(unsent_.begin(), unsent_.begin() + static_cast<std::ptrdiff_t>(unsent_offset_));
+      unsent_offset_ = 0;
+    }
     unsent_.insert(unsent_.end(), data.begin() + static_cast<std::ptrdiff_t>(taken), data.end());
     arm_write();
   }

@@ -1,6 +1,6 @@
 -- Memory stays bounded against peers that push or refuse data: a TLS peer sending far more than a script
--- reads (decrypted read-ahead is limited, TCP's window holds the peer back), and peers that never read
--- while scripts keep sending (tx reports full).
+-- reads (decrypted read-ahead is limited, TCP's window holds the peer back) or reads in small slices,
+-- peers that never read while scripts keep sending (tx reports full), and a peer that reads slowly.
 local check = require "check"
 local peers = require "peers"
 
@@ -49,8 +49,7 @@ sys.taskInit(function()
         if n == 0 then sys.wait(5) end
     end
     check.truthy(total >= 20 * 1024 * 1024, "reading resumes: 20 MB read (" .. total .. ")")
-    -- reading in 1 KiB slices, so that decrypted data is never all taken at once: what was read is let go
-    -- (measured from here: the sanitizers keep freed blocks for a while, and the reads above freed some)
+    -- reading in 1 KiB slices, so that decrypted data is not all taken at once: what was read is let go
     before = rssKiB()
     local sliced = 0
     deadline = mcu.ticks() + 20000
@@ -95,7 +94,35 @@ sys.taskInit(function()
     check.truthy(grown < 20 * 1024, "unsent data held within bounds for 20 ctrls (grew " .. grown .. " KiB)")
     for _, c in ipairs(ctrls) do socket.close(c) socket.release(c) end
     peers.kill(sink)
+
+    -- 3. A peer that reads, slowly, while the script keeps the send queue topped up: what the kernel
+    -- took must not stay queued behind what it has not.
+    port = peers.freePort()
+    local slow = peers.spawn(string.format("/usr/bin/python3 -c 'import socket, time\n" ..
+        "server = socket.create_server((\"127.0.0.1\", %d))\n" ..
+        "while True:\n" ..
+        "    peer, _ = server.accept()\n" ..
+        "    while peer.recv(65536): time.sleep(0.01)\n'", port), 60)
+    check.truthy(peers.awaitTcp(port), "slow reader up")
+    local steady = socket.create(nil, function() end)
+    socket.config(steady)
+    socket.connect(steady, "127.0.0.1", port)
+    sys.wait(300)
+    before = rssKiB()
+    local sent = 0
+    deadline = mcu.ticks() + 6000
+    while mcu.ticks() < deadline do
+        local ok, full = socket.tx(steady, chunk)
+        if not ok then break end
+        if full then sys.wait(1) else sent = sent + #chunk end
+    end
+    grown = rssKiB() - before
+    check.truthy(sent > 20 * 1024 * 1024, "the slow reader took more than 20 MB (" .. sent .. ")")
+    check.truthy(grown < 10 * 1024, "sent data is let go while the queue stays topped up (grew " .. grown .. " KiB)")
+    socket.close(steady)
+    socket.release(steady)
+    peers.kill(slow)
     os.execute("rm -rf " .. dir)
-    check.done(9)
+    check.done(12)
 end)
 sys.run()
