@@ -124,14 +124,14 @@ void HostSocket::on_ready(std::uint32_t epoll_events) {
   auto self = shared_from_this();  // a listener may drop its last reference while this runs
   bool readable = (epoll_events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
   bool writable = (epoll_events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
-  if (connecting_) {
+  if (phase_ == Phase::Connecting) {
     // A peer that answered and closed at once raises no second edge for it: keep the hang-up in mind,
     // or its close behind the data would never be reported.
     if ((epoll_events & (EPOLLRDHUP | EPOLLHUP)) != 0) hangup_seen_ = true;
     if (writable) finish_connect();
     return;
   }
-  if (listening_) {
+  if (phase_ == Phase::Listening) {
     if (readable && accepting_) accept_clients();
     return;
   }
@@ -224,9 +224,9 @@ bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const
   }
   timer_ = std::make_unique<loop::Timer>(io_, timeout);
   timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error && !self->connected_) self->on_connected(std::make_error_code(std::errc::timed_out));
+    if (!error && self->phase_ == Phase::Connecting) self->on_connected(std::make_error_code(std::errc::timed_out));
   });
-  connecting_ = true;  // the writable edge ends it
+  phase_ = Phase::Connecting;  // the writable edge ends it
   return true;
 }
 
@@ -241,15 +241,15 @@ std::error_code HostSocket::take_socket_error() {
 void HostSocket::finish_connect() { on_connected(take_socket_error()); }
 
 void HostSocket::on_connected(std::error_code error) {
-  connecting_ = false;
-  if (closed_ || connected_) return;
+  if (closed_ || phase_ == Phase::Connected) return;
   if (timer_) timer_->cancel();
   if (error) {
+    phase_ = Phase::Opened;
     error_ = error;
     emit(TransportEvent::Failed);
     return;
   }
-  connected_ = true;
+  phase_ = Phase::Connected;
   emit(TransportEvent::Connected);
   arm_read();
 }
@@ -264,7 +264,7 @@ bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
   if (checked(::bind(fd_, reinterpret_cast<sockaddr*>(&local), length)) != 0) return false;
   if (!tcp_) {
     // A UDP "server" is online as soon as it is bound.
-    connected_ = true;
+    phase_ = Phase::Connected;
     post_event(TransportEvent::Listening);
     post_event(TransportEvent::Connected);
     asio::post(io_, [self = shared_from_this()] { self->arm_read(); });
@@ -273,7 +273,7 @@ bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
   if (checked(::listen(fd_, 64)) != 0) return false;
   reserve_descriptor();  // taken now, while descriptors are still there to take
   max_pending_ = max_pending;
-  listening_ = true;
+  phase_ = Phase::Listening;
   post_event(TransportEvent::Listening);
   // From the loop, so that clients are announced after Listening.
   asio::post(io_, [self = shared_from_this()] { self->accept_clients(); });
@@ -302,7 +302,7 @@ void HostSocket::pause_accepting() {
 // edge; when the limit stops us, take_client() resumes here.
 void HostSocket::accept_clients() {
   accepting_ = false;
-  while (listening_ && !closed_) {
+  while (phase_ == Phase::Listening && !closed_) {
     if (max_pending_ != 0 && waiting_clients_.size() >= max_pending_) return;
     sockaddr_storage address{};
     socklen_t length = sizeof address;
@@ -330,7 +330,7 @@ void HostSocket::accept_clients() {
 
 // Single-client mode: the first client takes the listening socket's place and listening stops.
 void HostSocket::become_connection(int client, const Endpoint& peer) {
-  listening_ = false;
+  phase_ = Phase::Connected;
   if (watch_) poller_.forget(*watch_);
   ::close(fd_);
   fd_ = client;
@@ -340,7 +340,6 @@ void HostSocket::become_connection(int client, const Endpoint& peer) {
     return;
   }
   peer_ = peer;
-  connected_ = true;
   emit(TransportEvent::NewClient);
   arm_read();
 }
@@ -349,11 +348,11 @@ std::shared_ptr<Transport> HostSocket::take_client() {
   while (!waiting_clients_.empty()) {
     Waiting next = waiting_clients_.front();
     waiting_clients_.pop_front();
-    if (!accepting_ && listening_) accept_clients();  // there is room again
+    if (!accepting_ && phase_ == Phase::Listening) accept_clients();  // there is room again
     auto client = adopt(io_, next.fd, true, ipv6_);
     if (!client) continue;
     client->peer_ = next.peer;
-    client->connected_ = true;
+    client->phase_ = Phase::Connected;
     return client;
   }
   return nullptr;
@@ -656,7 +655,6 @@ void HostSocket::close() {
   watch_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  listening_ = false;
   for (const auto& waiting : waiting_clients_) ::close(waiting.fd);
   waiting_clients_.clear();
   unsent_.clear();

@@ -97,16 +97,16 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
   bool tcp_;
   bool ipv6_;
   bool closed_ = false;
+  // What the socket is for now: closed_ may end any of these.
+  enum class Phase { Opened, Connecting, Connected, Listening };
+  Phase phase_ = Phase::Opened;
   // Where the next read report comes from: a readiness edge or a queued look.
   enum class ReadWait { None, Edge, Posted };
   ReadWait read_wait_ = ReadWait::None;
   bool writing_ = false;       // waiting for a writable edge to flush unsent_
-  bool connecting_ = false;    // waiting for a writable edge to finish connect()
   bool hangup_seen_ = false;   // the peer closed or failed: every read wait must look first
   bool end_reported_ = false;  // RemoteClosed was emitted: later looks at the ended stream stay quiet
-  bool listening_ = false;
-  bool accepting_ = false;  // waiting for a readable edge on the listener
-  bool connected_ = false;
+  bool accepting_ = false;     // waiting for a readable edge on the listener
   bool shutdown_after_flush_ = false;
   bool ack_check_scheduled_ = false;
   bool acks_come_with_replies_ = false;  // the last acknowledgement was found as the peer's data arrived
