@@ -9,7 +9,9 @@
 #   bench/run.sh tls                                  handshakes/s and bulk MB/s, luatnet next to openssl
 # Servers: epoll (bench/echo_epoll.cpp), luv, copas, and the luatnet styles in bench/servers/:
 # luatnet_callback, luatnet_task, luatnet_libnet; luatnet_callback_txok and luatnet_task_txok are the
-# first two with BENCH_TXOK=1 (the script waits for each reply's TX_OK before reading again).
+# first two with BENCH_TXOK=1 (the script waits for each reply's TX_OK before reading again). A luatnet
+# style named STYLE@PATH runs on the luatnet binary at PATH (another build), so that builds before and
+# after a change run in one interleaved matrix: --servers "epoll luatnet_task@old/luatnet luatnet_task".
 # LUATNET_LIBNET_DIR=folder makes luatnet_libnet use that folder's libnet.lua (e.g. the firmware's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,22 +49,23 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)" --target luatnet luatnet_loadgen luatnet_echo_epoll >/dev/null
 ulimit -n "$(ulimit -Hn)"  # 10,000 connections need more than the usual 1,024 descriptors, on both sides
 
-bin=$build/src/luatnet
+bin=${BENCH_LUATNET:-$build/src/luatnet}  # BENCH_LUATNET=path: another build's luatnet
 loadgen=$build/bench/luatnet_loadgen
 port=20400  # below the ephemeral range, so no client socket holds a server's port
 pin=()      # the latency run puts the server and the load generator on one core
 results=$(mktemp)
 trap 'rm -f "$results"; jobs -p | xargs -r kill 2>/dev/null' EXIT
 
-start_server() { # name size -> sets server_pid
-  local name=$1 size=$2
+start_server() { # name[@luatnet binary] size -> sets server_pid
+  local name=${1%@*} size=$2 luatnet=$bin
+  [[ $1 == *@* ]] && luatnet=${1#*@}
   port=$((port + 1))
   case $name in
     epoll) "${pin[@]}" "$build/bench/luatnet_echo_epoll" "$port" & ;;
     luv) BENCH_PORT=$port "${pin[@]}" lua5.3 bench/servers/luv_echo.lua & ;;
     copas) BENCH_PORT=$port BENCH_SIZE=$size "${pin[@]}" lua5.3 bench/servers/copas_echo.lua & ;;
-    luatnet_*_txok) BENCH_PORT=$port BENCH_TXOK=1 "${pin[@]}" "$bin" "bench/servers/${name%_txok}.lua" & ;;
-    luatnet_*) BENCH_PORT=$port BENCH_LIBNET_DIR=${LUATNET_LIBNET_DIR:-} "${pin[@]}" "$bin" "bench/servers/$name.lua" & ;;
+    luatnet_*_txok) BENCH_PORT=$port BENCH_TXOK=1 "${pin[@]}" "$luatnet" "bench/servers/${name%_txok}.lua" & ;;
+    luatnet_*) BENCH_PORT=$port BENCH_LIBNET_DIR=${LUATNET_LIBNET_DIR:-} "${pin[@]}" "$luatnet" "bench/servers/$name.lua" & ;;
     *) echo "unknown server $name" >&2; exit 2 ;;
   esac
   server_pid=$!
