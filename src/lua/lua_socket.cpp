@@ -26,9 +26,12 @@ constexpr lua_Integer kMaxAccept = 8;
 constexpr lua_Integer kMaxLocalPort = 60000;
 
 // Trivially destructible on purpose: a finalizer may reach a collected ctrl, or run twice through the
-// debug library, and must find a released ctrl, not freed C++ members.
+// debug library, and must find a released ctrl, not freed C++ members. `ctrl` is the registry's object,
+// kept so that the calls of every request find it without a hash lookup: the registry frees a ctrl only
+// when this holder releases it (or after the Lua state is gone), so it is valid while `id` is not 0.
 struct LuaCtrl {
   std::uint64_t id = 0;  // 0 once released
+  SocketCtrl* ctrl = nullptr;
   int callback_ref = LUA_NOREF;
   int task_name_ref = LUA_NOREF;  // the task name string, kept in the registry
 };
@@ -44,7 +47,7 @@ SocketCtrl* live_ctrl(lua_State* L, LuaCtrl** holder = nullptr) {
   auto* ctrl = static_cast<LuaCtrl*>(test_userdata(L, 1, kCtrlType));
   if (ctrl == nullptr || ctrl->id == 0) return nullptr;
   if (holder != nullptr) *holder = ctrl;
-  return registry(L).find(ctrl->id);
+  return ctrl->ctrl;
 }
 
 int push_result(lua_State* L, int result) {
@@ -100,6 +103,7 @@ void check_receiver(lua_State* L, int index) {
 LuaCtrl& push_ctrl(lua_State* L, SocketCtrl& ctrl, int receiver_index) {
   auto* holder = new (lua_newuserdata(L, sizeof(LuaCtrl))) LuaCtrl();
   holder->id = ctrl.id();
+  holder->ctrl = &ctrl;
   luaL_setmetatable(L, kCtrlType);
   set_receiver(L, *holder, receiver_index);
   lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
@@ -394,6 +398,7 @@ int socket_release(lua_State* L) {
   holder->callback_ref = LUA_NOREF;
   holder->task_name_ref = LUA_NOREF;
   holder->id = 0;
+  holder->ctrl = nullptr;
   return 0;
 }
 
@@ -519,12 +524,12 @@ int socket_rx_cache(lua_State* L) {
 
 // Bus message -> script: cb(ctrl, event, param), sys_send(task, event, param) or
 // sys_pub("NWCTRL*", adapter, ctrl id, event, param).
-void deliver_socket_event(lua_State* L, const loop::Message& message, SocketRegistry& sockets) {
+void deliver_socket_event(lua_State* L, const loop::Message& message) {
   lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
   lua_rawgeti(L, -1, message.a);
   lua_remove(L, -2);
   auto* holder = static_cast<LuaCtrl*>(test_userdata(L, -1, kCtrlType));
-  SocketCtrl* ctrl = holder != nullptr ? sockets.find(holder->id) : nullptr;
+  SocketCtrl* ctrl = holder != nullptr && holder->id != 0 ? holder->ctrl : nullptr;
   if (ctrl == nullptr) {
     lua_pop(L, 1);  // released or collected: nobody to tell
     return;
@@ -627,8 +632,7 @@ void open_socket(LuaHost& host, SocketRegistry& sockets) {
   }
   lua_setglobal(L, "socket");
 
-  sockets.set_event_handler(
-      [&sockets](lua_State* state, const loop::Message& message) { deliver_socket_event(state, message, sockets); });
+  sockets.set_event_handler(deliver_socket_event);
   sockets.adapters().set_link_message_handler([](lua_State* state, const loop::Message& message) {
     bool ready = message.b != 0;
     publish(state, ready ? "IP_READY" : "IP_LOSE", message, ready);

@@ -469,15 +469,18 @@ const luaL_Reg kMethods[] = {{"write", guarded<zbuff_write>},
                              {nullptr, nullptr}};
 
 int zbuff_index(lua_State* L) {
-  ZBuff* buff = check_zbuff(L, 1);
-  if (lua_isinteger(L, 2)) {
-    lua_Integer at = lua_tointeger(L, 2);
-    if (at < 0 || static_cast<size_t>(at) >= buff->length()) return 0;
-    lua_pushinteger(L, buff->data()[at]);
+  // A method (buff:seek): straight from the methods table, with the key as it is; the buffer itself is
+  // not touched, so it needs no check.
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
     return 1;
   }
-  if (lua_type(L, 2) != LUA_TSTRING) return 0;
-  lua_getfield(L, lua_upvalueindex(1), lua_tostring(L, 2));
+  ZBuff* buff = check_zbuff(L, 1);
+  if (!lua_isinteger(L, 2)) return 0;
+  lua_Integer at = lua_tointeger(L, 2);
+  if (at < 0 || static_cast<size_t>(at) >= buff->length()) return 0;
+  lua_pushinteger(L, buff->data()[at]);
   return 1;
 }
 

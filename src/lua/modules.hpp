@@ -1,6 +1,7 @@
 // Lua bindings layer: one opener per module that luatnet puts into the VM.
 #pragma once
 
+#include <array>
 #include <cstdio>
 #include <exception>
 #include <lua.hpp>
@@ -120,10 +121,31 @@ T& new_state_object(lua_State* L, const char* key) {
 // Typed userdata, told apart by metatable identity: luaL_testudata finds the metatable by name, which
 // interns that name again on every call, and the socket path checks types several times per message.
 // `key` is any address unique to the type; the metatable is kept under it (and under `name`).
+// The metatables' addresses are also remembered here as they are made (a Lua state keeps its metatables,
+// and Lua does not move objects), so that a check compares two pointers instead of looking the metatable
+// up in the registry, several times per request. The process runs one Lua state at a time; LuaHost
+// forgets them when it closes its state, and a type not remembered is looked up as before.
+struct MetatableIdentity {
+  const void* key = nullptr;
+  const void* metatable = nullptr;
+};
+inline std::array<MetatableIdentity, 16>& metatable_identities() {
+  static std::array<MetatableIdentity, 16> identities{};
+  return identities;
+}
+
+inline void forget_metatable_identities() { metatable_identities().fill({}); }
+
 inline void new_metatable(lua_State* L, const char* name, const void* key) {
   luaL_newmetatable(L, name);
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, key);
+  for (auto& identity : metatable_identities()) {
+    if (identity.key == nullptr || identity.key == key) {
+      identity = {key, lua_topointer(L, -1)};
+      break;
+    }
+  }
 }
 
 // A registry table `name` whose values are weak: live objects found by id without keeping them alive.
@@ -139,6 +161,14 @@ inline void new_weak_registry_table(lua_State* L, const char* name) {
 inline void* test_userdata(lua_State* L, int index, const void* key) {
   void* block = lua_touserdata(L, index);
   if (block == nullptr || !lua_getmetatable(L, index)) return nullptr;
+  const void* metatable = lua_topointer(L, -1);
+  for (const auto& identity : metatable_identities()) {
+    if (identity.key == nullptr) break;
+    if (identity.key == key && identity.metatable == metatable) {
+      lua_pop(L, 1);
+      return block;
+    }
+  }
   lua_rawgetp(L, LUA_REGISTRYINDEX, key);
   bool same = lua_rawequal(L, -1, -2) != 0;
   lua_pop(L, 2);
