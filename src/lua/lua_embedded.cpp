@@ -1,7 +1,8 @@
 // Lua bindings layer: registers the embedded Lua modules: the firmware's core libraries (sys, sysplus) in
 // package.preload and as globals, as the firmware does; libraries that projects usually ship themselves
 // (libnet) through the last package searcher, so that a project's own copy is found first. Also provides
-// luatnet.host, the hooks sys.lua reports task failures and hands its mailbox shortcut through.
+// luatnet.host, the hooks sys.lua reports task failures and hands its mailbox shortcut through, and the
+// receive that sys.run waits in.
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,7 @@ int host_set_mailbox_delivery(lua_State* L) {
 int open_host_module(lua_State* L) {
   const luaL_Reg functions[] = {{"task_error", guarded<host_task_error>},
                                 {"set_mailbox_delivery", guarded<host_set_mailbox_delivery>},
+                                {"receive", guarded<receive_until_published>},
                                 {nullptr, nullptr}};
   luaL_newlib(L, functions);
   return 1;

@@ -14,15 +14,9 @@ namespace {
 constexpr lua_Integer kMsgTimer = 1;
 constexpr lua_Integer kInfiniteTimeout = -1;
 
-// Returns one message for sys.run: (MSG_TIMER, id, repeat) for timers; other kinds are delivered here
-// through the host's handlers and 0 is returned. Nothing (nil) means nothing more can happen, or stop.
-int rtos_receive(lua_State* L) {
-  auto& host = LuaHost::from(L);
-  lua_Integer timeout = luaL_optinteger(L, 1, kInfiniteTimeout);
-  std::optional<loop::EventLoop::Clock::time_point> deadline;
-  if (timeout >= 0) {
-    deadline = loop::EventLoop::Clock::now() + loop::TimerService::capped(timeout);
-  }
+// Takes one message: pushes (MSG_TIMER, id, repeat) for a timer; other kinds are delivered here through
+// the host's handlers and 0 is pushed. Pushes nothing when nothing more can happen, or on stop.
+int receive_one(lua_State* L, LuaHost& host, std::optional<loop::EventLoop::Clock::time_point> deadline) {
   switch (host.receive(deadline)) {
     case loop::EventLoop::Outcome::Message: {
       const auto& message = host.received();
@@ -48,6 +42,17 @@ int rtos_receive(lua_State* L) {
       break;
   }
   return 0;
+}
+
+// Returns one message for sys.run, as receive_one.
+int rtos_receive(lua_State* L) {
+  auto& host = LuaHost::from(L);
+  lua_Integer timeout = luaL_optinteger(L, 1, kInfiniteTimeout);
+  std::optional<loop::EventLoop::Clock::time_point> deadline;
+  if (timeout >= 0) {
+    deadline = loop::EventLoop::Clock::now() + loop::TimerService::capped(timeout);
+  }
+  return receive_one(L, host, deadline);
 }
 
 // rtos.timer_start(id, ms, repeat) -> 1, or 0 (nothing started) when ms is below 1, as on the device.
@@ -116,6 +121,21 @@ int rtos_meminfo(lua_State* L) {
 }
 
 }  // namespace
+
+int receive_until_published(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  auto& host = LuaHost::from(L);
+  while (true) {
+    int results = receive_one(L, host, std::nullopt);
+    if (results != 1) return results;
+    // A delivery that published something hands over to sys, which dispatches it before the next message.
+    if (lua_rawgeti(L, 1, 1) != LUA_TNIL) {
+      lua_pop(L, 1);
+      return 1;
+    }
+    lua_pop(L, 2);
+  }
+}
 
 void open_rtos(lua_State* L) {
   const luaL_Reg rtos[] = {{"receive", guarded<rtos_receive>},

@@ -38,6 +38,11 @@ void open_pack(lua_State* L);
 void open_mcu(lua_State* L);
 void open_miniz(lua_State* L);
 void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the luatnet.host helpers
+// sys.run's receive (luatnet.host.receive): rtos.receive without a timeout, which goes on delivering
+// messages while they publish nothing, since sys.safeRun would do nothing else between them. Argument:
+// sys's publication queue, whose first slot is empty while nothing waits for dispatch. Returns as
+// rtos.receive: (MSG_TIMER, id, repeat), 0 after a delivery that published, or nothing at the end.
+int receive_until_published(lua_State* L);
 // Pushes what puts a host event into a task's mailbox: the global sys_send, or, while that is still sys's
 // own, sys's shortcut for calls from rtos.receive (same arguments, same result).
 void push_mailbox_sender(lua_State* L);

@@ -385,13 +385,15 @@ end
 
 ------------------------------------------------------------------------ the scheduler loop
 
--- One round: deliver queued publications, then take one message from the host.
+-- One round: deliver queued publications, then take one message from the host (and the ones after it
+-- that publish nothing: this function would do nothing else between them).
 -- Returns false once the host says nothing more can happen (or the run was stopped).
+local receive, MSG_TIMER = host.receive, rtos.MSG_TIMER
 function sys.safeRun()
     if queueHead <= queueTail then dispatch() end
-    local msg, param, extra = rtos.receive(rtos.INF_TIMEOUT)
+    local msg, param, extra = receive(queue)
     if msg == nil then return false end
-    if msg == rtos.MSG_TIMER then onTimer(param, extra ~= 0) end
+    if msg == MSG_TIMER then onTimer(param, extra ~= 0) end
     return true
 end
 
@@ -474,6 +476,10 @@ local function startTimeout(task, ms)
     end
 end
 
+-- What deliverFromHost resumes a waiting task with, before the message it hands over (see there).
+local HANDED = {}
+local yield = coroutine.yield
+
 -- Takes the first queued message matching target; others go to the task's callback (or are dropped).
 -- The queue is looked up on every round: a callback may send to the task or clean its mailbox.
 local function takeMatching(task, target)
@@ -507,9 +513,13 @@ function sys.waitMsg(taskName, target, ms)
     task.target = target
     while message == nil and not task.timedOut do
         task.waiting = co -- only while suspended here
-        coroutine.yield()
+        local how, event, param = yield()
         task.waiting = nil
-        message = takeMatching(task, target)
+        if how == HANDED then
+            message = { event, param }
+        else
+            message = takeMatching(task, target)
+        end
     end
     task.target, task.deadline, task.timedOut = nil, nil, false
     unsubscribeWaiter(taskName, co)
@@ -540,12 +550,12 @@ end
 
 -- sys_send as the host calls it for a socket event: from rtos.receive, where no publication is queued
 -- (dispatch emptied the queue before). A task that waits alone for exactly this message is resumed at
--- once: what publishing and the next dispatch would do, without the round trip through the queue.
+-- once: what publishing and the next dispatch would do, without the round trip through the queue. Its
+-- mailbox is empty, so the message is handed over with the resume instead of through the mailbox.
 local function deliverFromHost(taskName, event, param)
     local task = tasks[taskName]
     if task ~= nil and queueHead > queueTail and (task.target == nil or task.target == event) and waitsAlone(task) then
-        task.queue[1] = { event, param }
-        sys.coresume(task.waiting, taskName)
+        sys.coresume(task.waiting, HANDED, event, param)
         return true
     end
     return sys.sendMsg(taskName, event, param)

@@ -1,0 +1,115 @@
+-- sys.run takes several host messages per call into the host when they publish nothing (issue 13): a
+-- publication made while one message is delivered must still be dispatched before the next message, as
+-- when each round takes one. And a socket event handed straight to a waiting task is a message table of
+-- its own, the same as one taken from the mailbox.
+local check = require "check"
+local peers = require "peers"
+
+local ROUNDS = 10
+
+-- 1. Two UDP sends in a row: their TX_OKs sit on the bus one behind the other. The first one's callback
+-- publishes; its subscriber must run before the second TX_OK is delivered.
+local udpLog = {}
+sys.subscribe("AFTER_FIRST", function() udpLog[#udpLog + 1] = "published" end)
+
+local function udpCtrl(name)
+    return socket.create(nil, function(_, event, param)
+        if event == socket.TX_OK then
+            udpLog[#udpLog + 1] = name
+            if name == "first" then sys.publish("AFTER_FIRST") end
+        end
+    end)
+end
+
+-- 2. TCP against an echo peer with a callback that publishes on TX_OK: the reply's EVENT (on the bus right
+-- behind the TX_OK when the acknowledgement came with the reply) comes after the publication.
+local tcpLog = {}
+sys.subscribe("AFTER_TXOK", function() tcpLog[#tcpLog + 1] = "published" end)
+
+sys.taskInit(function()
+    local udpPort = peers.freePort()
+    local udpPeer = peers.spawn("socat UDP-LISTEN:" .. udpPort .. ",bind=127.0.0.1,reuseaddr,fork PIPE", 30)
+    check.truthy(peers.awaitUdp(udpPort), "udp echo peer up")
+    local first, second = udpCtrl("first"), udpCtrl("second")
+    for _, ctrl in ipairs({ first, second }) do
+        socket.config(ctrl, nil, true)
+        socket.connect(ctrl, "127.0.0.1", udpPort)
+    end
+    sys.wait(200)
+    for _ = 1, ROUNDS do
+        socket.tx(first, "a")
+        socket.tx(second, "b")
+        sys.wait(20)
+    end
+    local expected = {}
+    for _ = 1, ROUNDS do
+        table.move({ "first", "published", "second" }, 1, 3, #expected + 1, expected)
+    end
+    check.eq(table.concat(udpLog, " "), table.concat(expected, " "),
+        "a publication made for one TX_OK is dispatched before the next TX_OK")
+    for _, ctrl in ipairs({ first, second }) do
+        socket.close(ctrl)
+        socket.release(ctrl)
+    end
+    peers.kill(udpPeer)
+
+    local port, tcpPeer = peers.tcpEcho(30)
+    check.truthy(peers.awaitTcp(port), "tcp echo peer up")
+    local buff = zbuff.create(64)
+    local tcp = socket.create(nil, function(ctrl, event, param)
+        if event == socket.TX_OK then
+            tcpLog[#tcpLog + 1] = "txok"
+            sys.publish("AFTER_TXOK")
+        elseif event == socket.EVENT and param == 0 then
+            buff:seek(0)
+            local _, n = socket.rx(ctrl, buff)
+            if n > 0 then tcpLog[#tcpLog + 1] = "event" end
+            sys.publish("TCP_REPLY")
+        elseif event == socket.ON_LINE then
+            sys.publish("TCP_ONLINE", param)
+        end
+    end)
+    socket.config(tcp)
+    socket.connect(tcp, "127.0.0.1", port)
+    check.eq(select(2, sys.waitUntil("TCP_ONLINE", 3000)), 0, "the callback's ctrl is online")
+    for i = 1, ROUNDS do
+        socket.tx(tcp, "ping" .. i)
+        check.truthy(sys.waitUntil("TCP_REPLY", 3000), "reply " .. i)
+    end
+    local rounds = table.concat(tcpLog, " ")
+    check.eq(select(2, rounds:gsub("txok published event", "")), ROUNDS,
+        "every round: TX_OK, what it published, then the reply's EVENT (" .. rounds .. ")")
+    socket.close(tcp)
+    socket.release(tcp)
+    peers.kill(tcpPeer)
+    sys.publish("CALLBACKS_DONE")
+end)
+
+-- 3. A task waiting alone for EVENT is handed each reply: every message is a table of its own.
+sysplus.taskInitEx(function()
+    sys.waitUntil("CALLBACKS_DONE", 20000)
+    local port, peer = peers.tcpEcho(30)
+    check.truthy(peers.awaitTcp(port), "echo peer up for the task")
+    local c = socket.create(nil, "handed")
+    socket.config(c)
+    socket.connect(c, "127.0.0.1", port)
+    check.eq(sys_wait("handed", socket.ON_LINE, 3000)[2], 0, "the task's ctrl is online")
+    local buff = zbuff.create(64)
+    local messages = {}
+    for i = 1, 3 do
+        socket.tx(c, "hello" .. i)
+        local ok, ready = socket.wait(c) -- no TX_OK wait: the reply's EVENT is awaited alone
+        if ok and not ready then messages[#messages + 1] = sys_wait("handed", socket.EVENT, 3000) end
+        buff:seek(0)
+        socket.rx(c, buff)
+    end
+    check.truthy(#messages > 0, "the task waited for at least one EVENT")
+    for i, message in ipairs(messages) do
+        check.truthy(message[1] == socket.EVENT and message[2] == 0, "message " .. i .. " is {EVENT, 0}")
+        check.truthy(message ~= messages[i + 1], "message " .. i .. " is a table of its own")
+    end
+    socket.close(c)
+    socket.release(c)
+    peers.kill(peer)
+    check.done(8 + ROUNDS + 2 * #messages)
+end, "handed")
