@@ -18,17 +18,16 @@ int host_task_error(lua_State* L) {
   return 0;
 }
 
-// Registry keys: sys.sendMsg as sys.lua made it, and its shortcut for events from the host.
-constexpr const char* kTaskSend = "luatnet.sys.sendMsg";
-constexpr const char* kTaskDelivery = "luatnet.sys.deliverFromHost";
-
 int host_set_mailbox_delivery(lua_State* L) {
   luaL_checktype(L, 1, LUA_TFUNCTION);
   luaL_checktype(L, 2, LUA_TFUNCTION);
+  auto& refs = LuaHost::from(L).mailbox_refs();
+  luaL_unref(L, LUA_REGISTRYINDEX, refs.send);
+  luaL_unref(L, LUA_REGISTRYINDEX, refs.delivery);
   lua_pushvalue(L, 1);
-  lua_setfield(L, LUA_REGISTRYINDEX, kTaskSend);
+  refs.send = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushvalue(L, 2);
-  lua_setfield(L, LUA_REGISTRYINDEX, kTaskDelivery);
+  refs.delivery = luaL_ref(L, LUA_REGISTRYINDEX);
   return 0;
 }
 
@@ -75,13 +74,14 @@ int search_embedded(lua_State* L) {
 }  // namespace
 
 void push_mailbox_sender(lua_State* L) {
+  const auto& refs = LuaHost::from(L).mailbox_refs();
   lua_getglobal(L, "sys_send");
-  lua_getfield(L, LUA_REGISTRYINDEX, kTaskSend);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.send);
   bool own = lua_rawequal(L, -1, -2) != 0;
   lua_pop(L, 1);
   if (own) {
     lua_pop(L, 1);
-    lua_getfield(L, LUA_REGISTRYINDEX, kTaskDelivery);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, refs.delivery);
   }
 }
 

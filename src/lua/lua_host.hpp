@@ -51,6 +51,14 @@ class LuaHost {
         .handler = [deliver = std::forward<Deliver>(deliver)](lua_State* L, const loop::Message&) { deliver(L); }});
   }
 
+  // Registry references to sys.sendMsg as sys.lua made it and to its shortcut for events from the host
+  // (see push_mailbox_sender): looked up by index, as every socket event for a task needs them.
+  struct MailboxRefs {
+    int send = LUA_NOREF;
+    int delivery = LUA_NOREF;
+  };
+  MailboxRefs& mailbox_refs() { return mailbox_refs_; }
+
   // Called by sys when a task or callback fails: logs the traceback; stops the run if so configured.
   void report_task_error(const std::string& traceback);
 
@@ -69,6 +77,7 @@ class LuaHost {
   HostOptions options_;
   lua_State* L_;
   loop::Message received_;
+  MailboxRefs mailbox_refs_;
   int exit_code_ = 0;
   bool timed_out_ = false;
 };
