@@ -2,14 +2,16 @@
 -- LuatOS projects ship as libnet.lua (waitLink, connect, listen, tx, wait, close). Written for luatnet;
 -- `require "libnet"` finds it when the project brings no libnet.lua of its own (a project's copy wins).
 local libnet = {}
+-- sysplus.waitMsg that gives the message's first parameter instead of a new table per message.
+local awaitParam = require("luatnet.host").await_param
 
 -- Runs an asynchronous call; when its result comes later, waits for `event` in the task's mailbox.
 -- Returns true when it completed with param 0.
 local function settle(taskName, timeout, event, ok, done)
     if not ok then return false end
     if done then return true end
-    local msg = sysplus.waitMsg(taskName, event, timeout)
-    return type(msg) == "table" and msg[2] == 0
+    local got, param = awaitParam(taskName, event, timeout)
+    return got and param == 0
 end
 
 function libnet.waitLink(taskName, timeout, ...)
@@ -37,15 +39,15 @@ function libnet.wait(taskName, timeout, netc)
     local ok, ready = socket.wait(netc)
     if not ok then return false, false end
     if ready then return true, true end
-    local msg = sysplus.waitMsg(taskName, socket.EVENT, timeout)
-    if type(msg) ~= "table" then return true, false end
-    if msg[2] == 0 then return true, true end
+    local got, param = awaitParam(taskName, socket.EVENT, timeout)
+    if not got then return true, false end
+    if param == 0 then return true, true end
     return false, false
 end
 
 function libnet.close(taskName, timeout, netc)
     local ok, done = socket.discon(netc)
-    if ok and not done then sysplus.waitMsg(taskName, socket.CLOSED, timeout) end
+    if ok and not done then awaitParam(taskName, socket.CLOSED, timeout) end
     socket.close(netc)
 end
 

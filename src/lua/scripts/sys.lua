@@ -498,7 +498,10 @@ local function takeMatching(task, target)
     end
 end
 
-function sys.waitMsg(taskName, target, ms)
+-- waitMsg's wait. Returns the message taken from the mailbox (a table), HANDED followed by the event and
+-- parameter of a message handed over straight from the host (see deliverFromHost), nil on timeout, or
+-- false for an unknown task.
+local function awaitMessage(taskName, target, ms)
     local task = tasks[taskName]
     if task == nil then
         log.error("sys", "waitMsg needs a task started with sys.taskInitEx", tostring(taskName))
@@ -511,19 +514,31 @@ function sys.waitMsg(taskName, target, ms)
     if ms and ms ~= 0 then startTimeout(task, ms) end
     task.timedOut = false
     task.target = target
+    local event, param
     while message == nil and not task.timedOut do
         task.waiting = co -- only while suspended here
-        local how, event, param = yield()
+        message, event, param = yield()
         task.waiting = nil
-        if how == HANDED then
-            message = { event, param }
-        else
-            message = takeMatching(task, target)
-        end
+        if message ~= HANDED then message = takeMatching(task, target) end
     end
     task.target, task.deadline, task.timedOut = nil, nil, false
     unsubscribeWaiter(taskName, co)
+    return message, event, param
+end
+
+function sys.waitMsg(taskName, target, ms)
+    local message, event, param = awaitMessage(taskName, target, ms)
+    if message == HANDED then return { event, param } end
     return message
+end
+
+-- waitMsg for luatnet's libnet, which only looks at the message's first parameter: true and that
+-- parameter, or false on timeout (or for an unknown task). No message table for a handed message.
+function host.await_param(taskName, target, ms)
+    local message, _, param = awaitMessage(taskName, target, ms)
+    if message == HANDED then return true, param end
+    if type(message) ~= "table" then return false end
+    return true, message[2]
 end
 
 -- True when the task waits in waitMsg with an empty mailbox and nobody else listens to its topic: what
@@ -554,9 +569,14 @@ end
 -- mailbox is empty, so the message is handed over with the resume instead of through the mailbox.
 local function deliverFromHost(taskName, event, param)
     local task = tasks[taskName]
-    if task ~= nil and queueHead > queueTail and (task.target == nil or task.target == event) and waitsAlone(task) then
-        sys.coresume(task.waiting, HANDED, event, param)
-        return true
+    if task ~= nil and queueHead > queueTail and waitsAlone(task) then
+        local target = task.target
+        if target == nil or target == event then
+            sys.coresume(task.waiting, HANDED, event, param)
+            return true
+        end
+        -- What sys.sendMsg would drop at once (it waits for another message and has no callback).
+        if type(task.cb) ~= "function" then return true end
     end
     return sys.sendMsg(taskName, event, param)
 end
