@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <asio/post.hpp>
 #include <cerrno>
 
 namespace luatnet::loop {
@@ -62,6 +63,25 @@ void ReadinessPoller::forget(Watch watch) noexcept {
   free_slots_.push_back(watch.slot);
 }
 
+bool ReadinessPoller::current(Watch watch) const {
+  return watch.slot < slots_.size() && slots_[watch.slot].generation == watch.generation &&
+         slots_[watch.slot].handler != nullptr;
+}
+
+void ReadinessPoller::defer(Watch watch) {
+  deferred_.push_back(watch);
+  if (deferred_.size() == 1) asio::post(descriptor_.get_executor(), [this] { run_deferred(); });
+}
+
+void ReadinessPoller::run_deferred() {
+  running_.swap(deferred_);
+  // A handler may forget watches or defer again (into deferred_, for the next turn) while this runs.
+  for (Watch watch : running_) {
+    if (current(watch)) slots_[watch.slot].handler->on_deferred();
+  }
+  running_.clear();
+}
+
 void ReadinessPoller::arm() {
   descriptor_.async_wait(asio::posix::descriptor_base::wait_read, [this](const std::error_code& error) {
     if (!error) harvest();
@@ -75,10 +95,8 @@ void ReadinessPoller::harvest() {
   } while (count < 0 && errno == EINTR);
   for (int i = 0; i < count; ++i) {
     // A handler may forget or add watches (even reuse a slot): look each one up as it comes.
-    auto slot = static_cast<std::uint32_t>(events_[i].data.u64);
-    auto generation = static_cast<std::uint32_t>(events_[i].data.u64 >> 32);
-    if (slot >= slots_.size() || slots_[slot].generation != generation || slots_[slot].handler == nullptr) continue;
-    slots_[slot].handler->on_ready(events_[i].events);
+    Watch watch{static_cast<std::uint32_t>(events_[i].data.u64), static_cast<std::uint32_t>(events_[i].data.u64 >> 32)};
+    if (current(watch)) slots_[watch.slot].handler->on_ready(events_[i].events);
   }
   arm();
 }

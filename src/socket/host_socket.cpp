@@ -598,13 +598,17 @@ void HostSocket::flush() {
 }
 
 void HostSocket::schedule_ack_check() {
-  if (ack_check_scheduled_) return;
+  if (ack_check_scheduled_ || !watch_) return;
   ack_check_scheduled_ = true;
-  // From the loop: by then the owner may have stopped waiting for TX_OK, and nothing needs asking.
-  asio::post(io_, [self = shared_from_this()] {
-    self->ack_check_scheduled_ = false;
-    self->check_acknowledged();
-  });
+  // Once the script's turn is over: by then the owner may have stopped waiting for TX_OK, and nothing
+  // needs asking.
+  poller_.defer(*watch_);
+}
+
+void HostSocket::on_deferred() {
+  auto self = shared_from_this();  // the listener may drop its last reference while this runs
+  ack_check_scheduled_ = false;
+  check_acknowledged();
 }
 
 // TX_OK means the peer has the data: our queue is empty and the kernel holds no unacknowledged bytes.

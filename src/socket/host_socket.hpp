@@ -57,6 +57,7 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
 
  private:
   void on_ready(std::uint32_t epoll_events) override;
+  void on_deferred() override;
   bool watch_descriptor();
   void emit(TransportEvent event);
   void post_event(TransportEvent event);

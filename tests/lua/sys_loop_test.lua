@@ -1,7 +1,8 @@
--- sys.run takes several host messages per call into the host when they publish nothing (issue 13): a
--- publication made while one message is delivered must still be dispatched before the next message, as
--- when each round takes one. And a socket event handed straight to a waiting task is a message table of
--- its own, the same as one taken from the mailbox.
+-- Shortcuts of the loop and of sys (issue 13) that must not reorder or lose anything: sys.run takes several
+-- host messages per call into the host when they publish nothing, yet a publication made while one message
+-- is delivered is still dispatched before the next message; a socket event handed straight to a waiting
+-- task is a message table of its own; what the host shortcut drops nobody would have seen; the looks for
+-- acknowledgements deferred to the end of a turn still give each send its TX_OK.
 local check = require "check"
 local peers = require "peers"
 
@@ -140,5 +141,41 @@ sysplus.taskInitEx(function()
     socket.close(c)
     socket.release(c)
     peers.kill(peer)
-    check.done(14 + ROUNDS + 2 * handedCount)
+    sys.publish("WITHCB_DONE", handedCount)
 end, "withcb", function(message) callbackGot[message[1]] = true end)
+
+-- 5. Sends of several sockets in one turn have their acknowledgements looked for together once the turn is
+-- over: each still gets exactly one TX_OK from a peer that never answers, and a socket closed in the same
+-- turn gets none (nor does its look reach a freed socket).
+sys.taskInit(function()
+    local _, handedCount = sys.waitUntil("WITHCB_DONE", 30000)
+    local port = peers.freePort()
+    local sink = peers.spawn("socat TCP-LISTEN:" .. port .. ",bind=127.0.0.1,reuseaddr,fork SYSTEM:'cat >/dev/null'", 20)
+    check.truthy(peers.awaitTcp(port), "sink peer up")
+    local txOks, online, ctrls = {}, 0, {}
+    for i = 1, 4 do
+        ctrls[i] = socket.create(nil, function(_, event, param)
+            if event == socket.ON_LINE and param == 0 then
+                online = online + 1
+                if online == 4 then sys.publish("SINK_ONLINE") end
+            elseif event == socket.TX_OK then
+                txOks[i] = (txOks[i] or 0) + 1
+            end
+        end)
+        socket.config(ctrls[i])
+        socket.connect(ctrls[i], "127.0.0.1", port)
+    end
+    check.truthy(sys.waitUntil("SINK_ONLINE", 3000), "four connections to the sink")
+    for i = 1, 4 do socket.tx(ctrls[i], "data " .. i) end
+    socket.close(ctrls[4])
+    socket.release(ctrls[4])
+    sys.wait(500)
+    check.eq(table.concat({ txOks[1] or 0, txOks[2] or 0, txOks[3] or 0, txOks[4] or 0 }, " "), "1 1 1 0",
+        "one TX_OK per sending socket, none for the one closed in the same turn")
+    for i = 1, 3 do
+        socket.close(ctrls[i])
+        socket.release(ctrls[i])
+    end
+    peers.kill(sink)
+    check.done(17 + ROUNDS + 2 * handedCount)
+end)

@@ -15,7 +15,9 @@ using namespace std::chrono_literals;
 
 struct Recorder : ReadyHandler {
   std::vector<std::uint32_t> events;
+  int deferred_runs = 0;
   void on_ready(std::uint32_t epoll_events) override { events.push_back(epoll_events); }
+  void on_deferred() override { ++deferred_runs; }
 };
 
 struct SocketPair {
@@ -78,6 +80,36 @@ TEST(ReadinessPoller, RefusesWhatEpollCannotWatch) {
   asio::io_context io;
   Recorder recorder;
   EXPECT_FALSE(ReadinessPoller::of(io).watch(-1, recorder));
+}
+
+TEST(ReadinessPoller, DeferredWorkOfOneTurnRunsOnceForEachLiveWatch) {
+  asio::io_context io;
+  auto& poller = ReadinessPoller::of(io);
+  SocketPair first;
+  SocketPair second;
+  SocketPair third;
+  Recorder a;
+  Recorder b;
+  Recorder gone;
+  auto watch_a = poller.watch(first.ends[0], a);
+  auto watch_b = poller.watch(second.ends[0], b);
+  auto watch_gone = poller.watch(third.ends[0], gone);
+  ASSERT_TRUE(watch_a && watch_b && watch_gone);
+  poller.defer(*watch_a);
+  poller.defer(*watch_b);
+  poller.defer(*watch_gone);
+  poller.forget(*watch_gone);     // closed in the same turn: its deferred work must not run
+  EXPECT_EQ(a.deferred_runs, 0);  // not before the turn is over
+  io.poll();
+  EXPECT_EQ(a.deferred_runs, 1);
+  EXPECT_EQ(b.deferred_runs, 1);
+  EXPECT_EQ(gone.deferred_runs, 0);
+  // The next turn's deferral runs again, once.
+  poller.defer(*watch_b);
+  io.poll();
+  io.poll();
+  EXPECT_EQ(a.deferred_runs, 1);
+  EXPECT_EQ(b.deferred_runs, 2);
 }
 
 }  // namespace
