@@ -7,6 +7,9 @@
 #   bench/run.sh idle [--conns N] [--servers "..."]   RSS per idle connection in one luatnet process
 #   bench/run.sh churn [--seconds S]                  connect-accept-close at 1,000/s: fd and RSS growth
 #   bench/run.sh tls                                  handshakes/s and bulk MB/s, luatnet next to openssl
+#   bench/run.sh counts [--seconds S] [--servers "..."]  deterministic costs per request of each luatnet
+#                                                     style (64 connections, 64 B ping-pong): system calls
+#                                                     (strace), user-space instructions (callgrind)
 # Servers: epoll (bench/echo_epoll.cpp), luv, copas, and the luatnet styles in bench/servers/:
 # luatnet_callback, luatnet_task, luatnet_libnet; luatnet_callback_txok and luatnet_task_txok are the
 # first two with BENCH_TXOK=1 (the script waits for each reply's TX_OK before reading again). A luatnet
@@ -36,9 +39,12 @@ done
 
 build=${BENCH_BUILD:-build-bench}
 scripts/setup.sh
-if [[ " $servers " == *" luv "* || " $servers " == *" copas "* ]]; then
+bench_packages=()  # the tools of some benchmarks, installed only when one asks for them
+[[ " $servers " == *" luv "* || " $servers " == *" copas "* ]] && bench_packages+=(lua5.3 lua-luv lua-socket lua-copas lua-coxpcall)
+[[ $what == counts ]] && bench_packages+=(strace valgrind)
+if ((${#bench_packages[@]})); then
   missing=()
-  for package in lua5.3 lua-luv lua-socket lua-copas lua-coxpcall; do
+  for package in "${bench_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
   done
   if ((${#missing[@]})); then
@@ -217,8 +223,52 @@ run_tls() {
   rm -rf "$dir"
 }
 
+# One run of a luatnet style under `tool`: the server ends by its own --timeout (so the tool writes its
+# report) and the load generator's request count is printed. Startup is left out of the instruction count
+# by the caller, which measures it without load.
+under_tool() { # style[@luatnet binary] load_seconds tool...
+  local name=${1%@*} load_seconds=$2 luatnet=$bin
+  [[ $1 == *@* ]] && luatnet=${1#*@}
+  shift 2
+  port=$((port + 1))
+  local -a env=(BENCH_PORT=$port)
+  [[ $name == *_txok ]] && env+=(BENCH_TXOK=1)
+  local startup=3  # valgrind takes a while to start the process
+  env "${env[@]}" "$@" "$luatnet" --timeout $((load_seconds + startup + 2)) "bench/servers/${name%_txok}.lua" \
+    >/dev/null 2>&1 &
+  local tool_pid=$!
+  sleep "$startup"
+  if ((load_seconds > 0)); then
+    "$loadgen" --mode pingpong --port "$port" --conns 64 --size 64 --seconds "$load_seconds" --warmup 0 |
+      sed -n 's/.* requests=\([0-9]*\).*/\1/p'
+  fi
+  wait "$tool_pid" || true
+}
+
+run_counts() {
+  local dir
+  dir=$(mktemp -d)
+  local load=${seconds%.*}
+  ((load >= 3)) || load=5
+  echo "| server | system calls/req (strace) | instructions/req (callgrind) |"
+  echo "| --- | --- | --- |"
+  for server in ${servers:-$luatnet_styles}; do
+    local requests calls idle instructions
+    requests=$(under_tool "$server" "$load" strace -f -c -o "$dir/strace")
+    calls=$(awk -v r="$requests" '$1 ~ /^[0-9.]+$/ && $4 ~ /^[0-9]+$/ && $NF != "total" && $4 / r >= 0.01 {
+      printf "%s %.2f, ", $NF, $4 / r } $NF == "total" { total = $4 / r } END { printf "total %.2f", total }' "$dir/strace")
+    under_tool "$server" 0 valgrind --tool=callgrind --callgrind-out-file="$dir/idle" >/dev/null
+    requests=$(under_tool "$server" "$load" valgrind --tool=callgrind --callgrind-out-file="$dir/load")
+    idle=$(callgrind_annotate "$dir/idle" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+    instructions=$(callgrind_annotate "$dir/load" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}')
+    echo "| $server | $calls | $(((instructions - idle) / requests)) |"
+  done
+  rm -rf "$dir"
+}
+
 case $what in
   matrix) run_matrix ;;
+  counts) run_counts ;;
   latency) run_latency ;;
   idle) run_idle ;;
   churn) run_churn ;;
