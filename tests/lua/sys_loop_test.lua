@@ -86,15 +86,21 @@ sys.taskInit(function()
     sys.publish("CALLBACKS_DONE")
 end)
 
+-- A ctrl of the running task `name`, connected to a new echo peer (two checks).
+local function connectedTask(name)
+    local port, peer = peers.tcpEcho(30)
+    check.truthy(peers.awaitTcp(port), "echo peer up for task " .. name)
+    local c = socket.create(nil, name)
+    socket.config(c)
+    socket.connect(c, "127.0.0.1", port)
+    check.eq(sys_wait(name, socket.ON_LINE, 3000)[2], 0, "task " .. name .. ": ctrl online")
+    return c, peer
+end
+
 -- 3. A task waiting alone for EVENT is handed each reply: every message is a table of its own.
 sysplus.taskInitEx(function()
     sys.waitUntil("CALLBACKS_DONE", 20000)
-    local port, peer = peers.tcpEcho(30)
-    check.truthy(peers.awaitTcp(port), "echo peer up for the task")
-    local c = socket.create(nil, "handed")
-    socket.config(c)
-    socket.connect(c, "127.0.0.1", port)
-    check.eq(sys_wait("handed", socket.ON_LINE, 3000)[2], 0, "the task's ctrl is online")
+    local c, peer = connectedTask("handed")
     local buff = zbuff.create(64)
     local messages = {}
     for i = 1, 3 do
@@ -122,12 +128,7 @@ local libnet = require "libnet"
 local callbackGot = {}
 sysplus.taskInitEx(function()
     local _, handedCount = sys.waitUntil("HANDED_DONE", 20000)
-    local port, peer = peers.tcpEcho(30)
-    check.truthy(peers.awaitTcp(port), "echo peer up for the task with a callback")
-    local c = socket.create(nil, "withcb")
-    socket.config(c)
-    socket.connect(c, "127.0.0.1", port)
-    check.eq(sys_wait("withcb", socket.ON_LINE, 3000)[2], 0, "the callback task's ctrl is online")
+    local c, peer = connectedTask("withcb")
     socket.tx(c, "x")
     check.eq(sys_wait("withcb", "NEVER", 500), nil, "no message matches the odd target")
     check.truthy(callbackGot[socket.TX_OK] and callbackGot[socket.EVENT], "the task's callback got TX_OK and EVENT")
@@ -152,25 +153,28 @@ sys.taskInit(function()
     local port = peers.freePort()
     local sink = peers.spawn("socat TCP-LISTEN:" .. port .. ",bind=127.0.0.1,reuseaddr,fork SYSTEM:'cat >/dev/null'", 20)
     check.truthy(peers.awaitTcp(port), "sink peer up")
-    local txOks, online, ctrls = {}, 0, {}
-    for i = 1, 4 do
-        ctrls[i] = socket.create(nil, function(_, event, param)
-            if event == socket.ON_LINE and param == 0 then
-                online = online + 1
-                if online == 4 then sys.publish("SINK_ONLINE") end
-            elseif event == socket.TX_OK then
-                txOks[i] = (txOks[i] or 0) + 1
-            end
-        end)
-        socket.config(ctrls[i])
-        socket.connect(ctrls[i], "127.0.0.1", port)
+    local txOks, online, ctrls = { 0, 0, 0, 0 }, 0, {}
+    local function onSinkEvent(ctrl, event, param)
+        local i = ctrls[ctrl]
+        if event == socket.TX_OK then
+            txOks[i] = txOks[i] + 1
+        elseif event == socket.ON_LINE and param == 0 then
+            online = online + 1
+            if online == #txOks then sys.publish("SINK_ONLINE") end
+        end
+    end
+    for i = 1, #txOks do
+        local ctrl = socket.create(nil, onSinkEvent)
+        ctrls[i], ctrls[ctrl] = ctrl, i
+        socket.config(ctrl)
+        socket.connect(ctrl, "127.0.0.1", port)
     end
     check.truthy(sys.waitUntil("SINK_ONLINE", 3000), "four connections to the sink")
     for i = 1, 4 do socket.tx(ctrls[i], "data " .. i) end
     socket.close(ctrls[4])
     socket.release(ctrls[4])
     sys.wait(500)
-    check.eq(table.concat({ txOks[1] or 0, txOks[2] or 0, txOks[3] or 0, txOks[4] or 0 }, " "), "1 1 1 0",
+    check.eq(table.concat(txOks, " "), "1 1 1 0",
         "one TX_OK per sending socket, none for the one closed in the same turn")
     for i = 1, 3 do
         socket.close(ctrls[i])
