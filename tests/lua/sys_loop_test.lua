@@ -181,5 +181,47 @@ sys.taskInit(function()
         socket.release(ctrls[i])
     end
     peers.kill(sink)
-    check.done(17 + ROUNDS + 2 * handedCount)
+    sys.publish("SINK_DONE", handedCount)
 end)
+
+-- 6. A peer that answered every request, so that its acknowledgements came with its replies, and then
+-- leaves one unanswered: the acknowledgement that comes on its own still brings TX_OK (the socket's
+-- look for it starts later while replies carry them, and must still come).
+sysplus.taskInitEx(function()
+    local _, handedCount = sys.waitUntil("SINK_DONE", 40000)
+    local port = peers.freePort()
+    local server = socket.create(nil, function(ctrl, event, param)
+        if event ~= socket.ON_LINE or param ~= 0 then return end
+        local ok, client = socket.accept(ctrl, function(c, clientEvent, clientParam)
+            if clientEvent ~= socket.EVENT or clientParam ~= 0 then return end
+            local _, data = socket.read(c)
+            if data ~= "" and data ~= "quiet" then socket.tx(c, data) end
+            socket.wait(c)
+        end)
+        if ok then socket.wait(client) end
+    end)
+    socket.config(server, port)
+    socket.listen(server, 2)
+    local c = socket.create(nil, "lone")
+    socket.config(c)
+    socket.connect(c, "127.0.0.1", port)
+    check.eq(sys_wait("lone", socket.ON_LINE, 3000)[2], 0, "connected to the in-process server")
+    for i = 1, 5 do
+        socket.tx(c, "ping" .. i)
+        local first = sys_wait("lone", nil, 3000)
+        check.eq(first and first[1], socket.TX_OK, "round " .. i .. ": TX_OK first")
+        sys_wait("lone", socket.EVENT, 3000) -- the reply's EVENT, behind its TX_OK
+        local _, reply = socket.read(c)
+        check.eq(reply, "ping" .. i, "round " .. i .. ": the reply")
+    end
+    local t0 = mcu.ticks()
+    socket.tx(c, "quiet")
+    local txOk = sys_wait("lone", socket.TX_OK, 3000)
+    check.eq(txOk and txOk[2], 0, "TX_OK for the send nobody answers")
+    check.truthy(mcu.ticks() - t0 < 1000, "it came with the lone acknowledgement (" .. (mcu.ticks() - t0) .. " ms)")
+    socket.close(c)
+    socket.release(c)
+    socket.close(server)
+    socket.release(server)
+    check.done(30 + ROUNDS + 2 * handedCount)
+end, "lone")
