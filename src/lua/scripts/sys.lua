@@ -563,8 +563,8 @@ function sys.sendMsg(taskName, param1, param2, param3, param4)
     return true
 end
 
--- sys_send as the host calls it for a socket event: from rtos.receive, where no publication is queued
--- (dispatch emptied the queue before). A task that waits alone for exactly this message is resumed at
+-- sys_send as the host calls it for a socket event: from its receive, where no publication is queued
+-- (dispatch emptied the queue before, and receive goes on only while nothing is published). A task that waits alone for exactly this message is resumed at
 -- once: what publishing and the next dispatch would do, without the round trip through the queue. Its
 -- mailbox is empty, so the message is handed over with the resume instead of through the mailbox.
 local function deliverFromHost(taskName, event, param)
