@@ -395,6 +395,9 @@ HostSocket::ReadState HostSocket::probe_ready() {
       known_pending_ = static_cast<std::size_t>(available);
       return ReadState::Data;
     }
+    // The kernel counts no segment still waiting in the socket's backlog, which the peek below may find:
+    // an old count of 0 would make the owner's next read skip the kernel and never arm the next wait.
+    known_pending_.reset();
   }
   return probe_read();
 }
