@@ -147,11 +147,11 @@ Adapter* AdapterRegistry::find(int index) {
 }
 
 void AdapterRegistry::after(std::chrono::milliseconds delay, std::function<void()> action) {
-  auto& timer = pending_timers_.emplace_back(loop_.io(), delay);
-  auto position = std::prev(pending_timers_.end());
-  timer.async_wait([this, position, action = std::move(action)](const std::error_code& error) {
+  auto& step = pending_steps_.emplace_back(loop_.io(), delay);
+  auto position = std::prev(pending_steps_.end());
+  step.timer.async_wait([this, position, action = std::move(action)](const std::error_code& error) {
     if (error) return;
-    pending_timers_.erase(position);
+    pending_steps_.erase(position);
     action();
   });
 }

@@ -14,6 +14,7 @@
 
 #include "adapter/adapter.hpp"
 #include "adapter/adapter_index.hpp"
+#include "loop/activity.hpp"
 #include "loop/event_loop.hpp"
 #include "loop/readiness_poller.hpp"
 #include "loop/timer.hpp"
@@ -64,10 +65,9 @@ class AdapterRegistry final : private loop::ReadyHandler {
   // Simulated links (netsim and the config's schedule): false when the adapter is not registered.
   bool set_link(int index, bool up);
   bool set_conditions(int index, const LinkConditions& conditions);
-  // Runs `action` on the loop after `delay`; the run counts as busy until then (a driver's pending step).
+  // Runs `action` on the loop after `delay`; the run is not idle until then (a driver's pending step, a
+  // scheduled link change, a start delay).
   void after(std::chrono::milliseconds delay, std::function<void()> action);
-  // True while a scheduled link change or a start delay is still to come (the run is not idle).
-  [[nodiscard]] bool has_pending_changes() const { return !pending_timers_.empty(); }
 
  private:
   void watch_links();
@@ -83,7 +83,13 @@ class AdapterRegistry final : private loop::ReadyHandler {
   // The host's link and address changes (a netlink socket on the loop's poller); -1 when not watched.
   int netlink_fd_ = -1;
   std::optional<loop::ReadinessPoller::Watch> netlink_watch_;
-  std::list<loop::Timer> pending_timers_;
+  // What after() has scheduled, each step holding the loop active until it ran.
+  struct PendingStep {
+    PendingStep(asio::io_context& io, std::chrono::milliseconds delay) : timer(io, delay), active(io) { active.hold(); }
+    loop::Timer timer;
+    loop::ActiveHandle active;
+  };
+  std::list<PendingStep> pending_steps_;
 };
 
 }  // namespace luatnet::adapter

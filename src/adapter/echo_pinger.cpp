@@ -40,12 +40,8 @@ std::uint32_t elapsed_ms(ProcessClock::time_point since) {
 
 }  // namespace
 
-EchoPinger::EchoPinger(asio::io_context& io, AdapterRegistry& adapters) : io_(io), adapters_(adapters) {
-  for (std::size_t slot = 0; slot < requests_.size(); ++slot) {
-    requests_.at(slot).owner = this;
-    requests_.at(slot).index = static_cast<int>(slot);
-  }
-}
+EchoPinger::EchoPinger(asio::io_context& io, AdapterRegistry& adapters)
+    : io_(io), adapters_(adapters), requests_(make_requests(std::make_index_sequence<kAdapterCount>())) {}
 
 EchoPinger::~EchoPinger() {
   for (auto& request : requests_) close_socket(request);
@@ -67,16 +63,9 @@ std::optional<EchoPinger::Target> EchoPinger::parse(const std::string& address) 
   return target;
 }
 
-bool EchoPinger::busy() const {
-  for (const auto& request : requests_) {
-    if (request.waiting) return true;
-  }
-  return false;
-}
-
 EchoPinger::Request* EchoPinger::current(int index, std::uint64_t generation) {
   Request& request = requests_.at(static_cast<std::size_t>(index));
-  return request.waiting && request.generation == generation ? &request : nullptr;
+  return request.waiting.held() && request.generation == generation ? &request : nullptr;
 }
 
 void EchoPinger::close_socket(Request& request) {
@@ -87,7 +76,7 @@ void EchoPinger::close_socket(Request& request) {
 }
 
 void EchoPinger::finish(Request& request) {
-  request.waiting = false;
+  request.waiting.release();
   if (request.timer) request.timer->cancel();
   close_socket(request);
 }
@@ -105,7 +94,7 @@ EchoPinger::Outcome EchoPinger::ping(int index, const std::string& address, std:
   ++request.sequence;
   request.target = *target;
   request.started = ProcessClock::now();
-  request.waiting = true;
+  request.waiting.hold();
   if (debug_) log(LogLevel::Debug, "adapter " + std::to_string(index) + " echo request to " + target->text);
   const auto& conditions = adapter->simulator().conditions();
   if (adapter->simulator().enabled() && target->family == AF_INET && conditions.gateway != 0 &&
@@ -127,7 +116,7 @@ void EchoPinger::answer_from_gateway(int index, Request& request, std::size_t by
   if (silence == nullptr && link.drop_datagram()) silence = "the reply was lost";
   if (silence != nullptr) {
     if (debug_) log(LogLevel::Debug, "adapter " + std::to_string(index) + ": no answer, " + silence);
-    request.waiting = false;
+    request.waiting.release();
     return;
   }
   deliver(index, request.generation, outward + link.arrival_delay(), EchoReply{index, 0, target.text, kGatewayTtl});
@@ -139,7 +128,7 @@ EchoPinger::Outcome EchoPinger::send_real(int index, Request& request, std::size
   if (fd < 0) {
     log(LogLevel::Warn, std::string("no ICMP datagram socket (") + std::strerror(errno) +
                             "): this host's net.ipv4.ping_group_range excludes the process's group");
-    request.waiting = false;
+    request.waiting.release();
     return Outcome::Refused;
   }
   request.fd = fd;
@@ -206,7 +195,7 @@ void EchoPinger::transmit(int index, std::uint64_t generation, std::string packe
 
 // Edge-triggered: drains the socket until the awaited reply or nothing is left.
 void EchoPinger::read_reply(Request& request) {
-  if (!request.waiting || request.fd < 0) return;
+  if (!request.waiting.held() || request.fd < 0) return;
   const Target& target = request.target;
   std::uint8_t reply_type = target.family == AF_INET ? kEchoReply4 : kEchoReply6;
   std::array<std::uint8_t, 2048> data{};

@@ -16,9 +16,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "adapter/adapter_registry.hpp"
 #include "common/process_clock.hpp"
+#include "loop/activity.hpp"
 #include "loop/readiness_poller.hpp"
 #include "loop/timer.hpp"
 
@@ -56,8 +58,6 @@ class EchoPinger {
   // form inet_aton reads, or IPv6). Sent: under way, whether or not an answer will come; BadAddress: not an
   // address; Refused: the kernel allows no ICMP datagram socket (net.ipv4.ping_group_range).
   Outcome ping(int index, const std::string& address, std::size_t payload);
-  // Whether a request still waits for its answer (the run is not idle).
-  [[nodiscard]] bool busy() const;
 
  private:
   struct Target {
@@ -68,8 +68,9 @@ class EchoPinger {
   };
   // One adapter's outstanding request; the loop's poller reports its socket's replies here.
   struct Request final : loop::ReadyHandler {
-    EchoPinger* owner = nullptr;
-    int index = 0;
+    Request(EchoPinger& owner, int index) : owner(&owner), index(index), waiting(owner.io_) {}
+    EchoPinger* owner;
+    int index;
     std::uint64_t generation = 0;
     std::uint16_t sequence = 0;
     Target target;
@@ -77,10 +78,14 @@ class EchoPinger {
     std::unique_ptr<loop::Timer> timer;  // the simulated flight, or the reply limit
     int fd = -1;                         // the ICMP datagram socket of a real echo
     std::optional<loop::ReadinessPoller::Watch> watch;
-    bool waiting = false;
+    loop::ActiveHandle waiting;  // held from the request until its answer, its loss or its limit
     void on_ready(std::uint32_t /*epoll_events*/) override { owner->read_reply(*this); }
   };
 
+  template <std::size_t... Index>
+  std::array<Request, sizeof...(Index)> make_requests(std::index_sequence<Index...> /*indices*/) {
+    return {Request(*this, static_cast<int>(Index))...};
+  }
   static std::optional<Target> parse(const std::string& address);
   void answer_from_gateway(int index, Request& request, std::size_t bytes, const Target& target);
   Outcome send_real(int index, Request& request, std::size_t payload, const Target& target);
@@ -96,7 +101,7 @@ class EchoPinger {
   AdapterRegistry& adapters_;
   ReplyHandler on_reply_;
   bool debug_ = false;
-  std::array<Request, kAdapterCount> requests_{};
+  std::array<Request, kAdapterCount> requests_;
 };
 
 }  // namespace luatnet::adapter

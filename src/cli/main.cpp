@@ -148,10 +148,7 @@ int main(int argc, char** argv) {
   luatnet::adapter::AdapterRegistry adapters(loop);
   adapters.configure(setup.adapters);
   luatnet::socket::SocketRegistry sockets(loop, adapters);
-  loop.add_activity_probe([&sockets] { return sockets.busy(); });
-  loop.add_activity_probe([&adapters] { return adapters.has_pending_changes(); });
   luatnet::adapter::EchoPinger pinger(loop.io(), adapters);
-  loop.add_activity_probe([&pinger] { return pinger.busy(); });
   std::optional<luatnet::device::SimulatedModule> module;  // outlives the Lua host that calls it
   luatnet::lua::LuaHost host(loop, options);
   luatnet::lua::open_socket(host, sockets);

@@ -142,12 +142,11 @@ void Board::close_watchdog() {
 
 bool Board::start_dtimer(int id, std::chrono::milliseconds after) {
   if (id < 0 || id > kLastDtimer) return false;
-  auto& timer = dtimers_[id];
-  timer = std::make_unique<loop::Timer>(io_, after);
-  timer->async_wait([this, id, armed = timer.get()](const std::error_code& error) {
-    auto found = dtimers_.find(id);
-    if (error || found == dtimers_.end() || found->second.get() != armed) return;
-    dtimers_.erase(found);
+  auto& dtimer = dtimers_[id];
+  dtimer = std::make_unique<Dtimer>(io_, after);  // a restart replaces the running timer, which then stays quiet
+  dtimer->timer.async_wait([this, id](const std::error_code& error) {
+    if (error) return;
+    dtimers_.erase(id);
     if (dtimer_listener_) dtimer_listener_(id);
   });
   return true;
@@ -156,7 +155,7 @@ bool Board::start_dtimer(int id, std::chrono::milliseconds after) {
 std::optional<std::chrono::milliseconds> Board::dtimer_left(int id) const {
   auto found = dtimers_.find(id);
   if (found == dtimers_.end()) return std::nullopt;
-  auto left = found->second->expiry() - loop::Timer::clock_type::now();
+  auto left = found->second->timer.expiry() - loop::Timer::clock_type::now();
   return std::max(std::chrono::milliseconds(0), std::chrono::duration_cast<std::chrono::milliseconds>(left));
 }
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "device/uart_port.hpp"
+#include "loop/activity.hpp"
 #include "loop/timer.hpp"
 
 namespace luatnet::device {
@@ -89,8 +90,6 @@ class Board {
   void stop_dtimer(int id) { dtimers_.erase(id); }
   // The time left on a running timer.
   [[nodiscard]] std::optional<std::chrono::milliseconds> dtimer_left(int id) const;
-  // A running timer keeps the run going, as the device sleeps until it fires.
-  [[nodiscard]] bool dtimers_running() const { return !dtimers_.empty(); }
   static constexpr int kLastDtimer = 6;
 
  private:
@@ -117,7 +116,13 @@ class Board {
   std::optional<std::chrono::milliseconds> watchdog_timeout_;
   WatchdogListener watchdog_listener_;
   asio::io_context& io_;
-  std::map<int, std::unique_ptr<loop::Timer>> dtimers_;
+  // A running deep sleep timer keeps the run going, as the device sleeps until it fires.
+  struct Dtimer {
+    Dtimer(asio::io_context& io, std::chrono::milliseconds after) : timer(io, after), running(io) { running.hold(); }
+    loop::Timer timer;
+    loop::ActiveHandle running;
+  };
+  std::map<int, std::unique_ptr<Dtimer>> dtimers_;
   DtimerListener dtimer_listener_;
 };
 

@@ -1,12 +1,8 @@
 #include "loop/event_loop.hpp"
 
-#include <algorithm>
-
 namespace luatnet::loop {
 
-bool EventLoop::active() const {
-  return timers_.count() > 0 || std::any_of(probes_.begin(), probes_.end(), [](const auto& probe) { return probe(); });
-}
+bool EventLoop::active() const { return timers_.count() > 0 || activity_.held() > 0; }
 
 EventLoop::Next EventLoop::next(std::optional<Clock::time_point> deadline) {
   while (true) {

@@ -1,18 +1,18 @@
 // Event loop layer: one asio io_context on the Lua thread, the message bus and the timer service.
 // next() runs I/O until a message is ready, so the Lua VM and the network share one thread and nothing
-// blocks; it reports "idle" when no timer, message or activity (open sockets, DNS lookups: reported by
-// probes) is left that could ever produce a message. Watches such as the netlink link watch do not count.
+// blocks; it reports "idle" when no message is queued, no script timer runs and no ActiveHandle is held
+// (activity.hpp: sockets with work under way, pending reconnects, pings, scheduled link changes), so
+// nothing is left that could ever produce a message. Watches such as the netlink link watch hold none.
 // Under virtual time, once nothing has happened for kQuietWindow of real time, next() moves the
 // ProcessClock to the earliest pending timer (or its own deadline) instead of waiting for it.
 #pragma once
 
 #include <asio/io_context.hpp>
 #include <chrono>
-#include <functional>
 #include <optional>
-#include <vector>
 
 #include "common/process_clock.hpp"
+#include "loop/activity.hpp"
 #include "loop/message_bus.hpp"
 #include "loop/timer.hpp"
 #include "loop/timer_service.hpp"
@@ -26,7 +26,7 @@ class EventLoop {
   // before the clock jumps. Long enough for a peer on loopback to answer, short enough to skip waits fast.
   static constexpr std::chrono::milliseconds kQuietWindow{30};
 
-  EventLoop() : timers_(io_, bus_), nudge_(io_) {}
+  EventLoop() : timers_(io_, bus_), activity_(ActivityCount::of(io_)), nudge_(io_) {}
 
   // Deadline: `deadline` (on the ProcessClock) passed; TimeLimit: the real-time limit passed.
   enum class Outcome { Message, Idle, Deadline, TimeLimit, Stopped };
@@ -40,9 +40,6 @@ class EventLoop {
   // A limit in real time (the --timeout of a run), which virtual time does not shorten.
   void set_time_limit(std::chrono::steady_clock::time_point limit) { time_limit_ = limit; }
 
-  // A probe answers whether its owner still has work under way that will post messages.
-  void add_activity_probe(std::function<bool()> probe) { probes_.push_back(std::move(probe)); }
-
   // Makes next() return Stopped from now on (os.exit path, --timeout, fatal script error).
   void request_stop() { stop_requested_ = true; }
   [[nodiscard]] bool stop_requested() const { return stop_requested_; }
@@ -55,7 +52,7 @@ class EventLoop {
   asio::io_context io_;
   MessageBus bus_;
   TimerService timers_;
-  std::vector<std::function<bool()>> probes_;
+  const ActivityCount& activity_;
   bool stop_requested_ = false;
   std::optional<std::chrono::steady_clock::time_point> time_limit_;
   // Makes the reactor look at its timers again after the clock jumped (not a Timer: its wait must not

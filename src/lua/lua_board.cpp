@@ -503,9 +503,7 @@ void wire_board_events(LuaHost& host, device::SimulatedModule& module) {
     });
   });
   // A deep sleep timer: DTIMER_WAKEUP while the device is awake; after a deep sleep request the device
-  // was asleep and boots afresh, as a wake-up from DEEP, HIB or PSM+ does. A running timer keeps the run
-  // going, as the sleeping device waits for it.
-  host.loop().add_activity_probe([&module] { return module.board().dtimers_running(); });
+  // was asleep and boots afresh, as a wake-up from DEEP, HIB or PSM+ does.
   module.board().set_dtimer_listener([&host, &module](int id) {
     if (module.deep_sleep_requested()) {
       Logger::instance().log(LogLevel::Info, "pm", "deep sleep timer " + std::to_string(id) + " wakes the device");

@@ -52,9 +52,7 @@ struct HttpModule {
   const fs::DeviceFs& files;
   std::unordered_map<std::uint64_t, Pending> pending;  // by waitable id
 };
-using ModuleHandle = std::shared_ptr<HttpModule>;
-
-HttpModule& module_of(lua_State* L) { return **static_cast<ModuleHandle*>(lua_touserdata(L, lua_upvalueindex(1))); }
+HttpModule& module_of(lua_State* L) { return *static_cast<HttpModule*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 // `dst` is a device path, as for io.open: the --fs folder, never /luadb/ (read-only). A path that leaves
 // the device's file system cannot be opened, which the request reports as a file error.
@@ -274,7 +272,7 @@ int http_request(lua_State* L) {
 }
 
 int module_gc(lua_State* L) {
-  static_cast<ModuleHandle*>(lua_touserdata(L, 1))->~ModuleHandle();
+  static_cast<HttpModule*>(lua_touserdata(L, 1))->~HttpModule();
   return 0;
 }
 
@@ -282,12 +280,7 @@ int module_gc(lua_State* L) {
 
 void open_http(LuaHost& host, socket::SocketRegistry& sockets, const fs::DeviceFs& files) {
   lua_State* L = host.state();
-  auto* handle =
-      new (lua_newuserdata(L, sizeof(ModuleHandle))) ModuleHandle(std::make_shared<HttpModule>(host, sockets, files));
-  host.loop().add_activity_probe([weak = std::weak_ptr<HttpModule>(*handle)] {
-    auto module = weak.lock();
-    return module && !module->pending.empty();
-  });
+  new (lua_newuserdata(L, sizeof(HttpModule))) HttpModule(host, sockets, files);
   luaL_newmetatable(L, kModuleType);
   lua_pushcfunction(L, guarded<module_gc>);
   lua_setfield(L, -2, "__gc");

@@ -35,10 +35,10 @@ constexpr lua_Integer kDefaultReconnectMs = 3000;
 // rxSize bounds one packet; whatever a script asks, a broker cannot make one client hold more than this.
 constexpr lua_Number kMaxReceiveBuffer = 1024 * 1024;
 
+// What the module's functions share: a userdata, their upvalue.
 struct Module {
   LuaHost& host;
   socket::SocketRegistry& sockets;
-  std::vector<std::weak_ptr<Client>> clients;  // for the loop's activity probe
 };
 
 // What event delivery needs; shared with queued deliveries, which find it emptied once the client closed.
@@ -232,7 +232,6 @@ int mqtt_create(lua_State* L) {
       [&host = state.host, delivery = holder->delivery](Event event) {
         host.post([delivery, event = std::move(event)](lua_State* state) { deliver(state, *delivery, event); });
       });
-  state.clients.push_back(holder->client);
   lua_pushvalue(L, -1);
   holder->delivery->self_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   return 1;
@@ -472,15 +471,9 @@ int mqtt_tostring(lua_State* L) {
 
 void open_mqtt(LuaHost& host, socket::SocketRegistry& sockets) {
   lua_State* L = host.state();
-  auto state = std::make_shared<Module>(Module{.host = host, .sockets = sockets, .clients = {}});
-  // Waiting to reconnect keeps the run going, as a socket that is still connecting does.
-  host.loop().add_activity_probe([state] {
-    std::erase_if(state->clients, [](const auto& weak) { return weak.expired(); });
-    return std::any_of(state->clients.begin(), state->clients.end(), [](const auto& weak) {
-      auto client = weak.lock();
-      return client && client->busy();
-    });
-  });
+  // Nothing to finalize: the module holds two references.
+  new (lua_newuserdata(L, sizeof(Module))) Module{.host = host, .sockets = sockets};
+  int state_index = lua_gettop(L);
 
   const luaL_Reg functions[] = {{"create", guarded<mqtt_create>},
                                 {"auth", guarded<mqtt_auth>},
@@ -499,7 +492,7 @@ void open_mqtt(LuaHost& host, socket::SocketRegistry& sockets) {
                                 {"state", guarded<mqtt_state>},
                                 {nullptr, nullptr}};
   lua_newtable(L);
-  lua_pushlightuserdata(L, state.get());
+  lua_pushvalue(L, state_index);
   luaL_setfuncs(L, functions, 1);
   const std::pair<const char*, int> constants[] = {{"STATE_DISCONNECT", 0}, {"STATE_SCONNECT", 1}, {"STATE_MQTT", 2},
                                                    {"STATE_READY", 3},      {"VERIFY_NONE", 0},    {"VERIFY_OPTION", 1},
@@ -511,12 +504,13 @@ void open_mqtt(LuaHost& host, socket::SocketRegistry& sockets) {
 
   const luaL_Reg methods[] = {{"__gc", guarded<mqtt_gc>}, {"__tostring", guarded<mqtt_tostring>}, {nullptr, nullptr}};
   new_metatable(L, kClientType, kClientType);
-  lua_pushlightuserdata(L, state.get());
+  lua_pushvalue(L, state_index);
   luaL_setfuncs(L, methods, 1);
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "__index");  // client:method(...) finds the module's functions
   lua_pop(L, 1);
   lua_setglobal(L, "mqtt");
+  lua_pop(L, 1);  // the module state (kept as upvalue)
 }
 
 }  // namespace luatnet::lua

@@ -25,12 +25,10 @@ constexpr const char* kLiveClients = "luatnet.websocket.clients";  // registry: 
 constexpr lua_Integer kDefaultKeepalive = 60;
 constexpr lua_Integer kDefaultReconnectMs = 3000;
 
-// What the module's functions share (an upvalue), and what the loop asks whether a client waits to
-// reconnect (an idle loop would otherwise end the run before the retry).
+// What the module's functions share (an upvalue).
 struct Module {
   socket::SocketRegistry& sockets;
   std::uint64_t next_id = 1;
-  std::vector<std::weak_ptr<ws::Client>> clients;
 };
 
 struct LuaClient {
@@ -40,7 +38,7 @@ struct LuaClient {
   int self_ref = LUA_NOREF;  // the firmware keeps every client alive until close
 };
 
-Module& module(lua_State* L) { return **static_cast<std::shared_ptr<Module>*>(lua_touserdata(L, lua_upvalueindex(1))); }
+Module& module(lua_State* L) { return *static_cast<Module*>(lua_touserdata(L, lua_upvalueindex(1))); }
 
 void log(LogLevel level, const std::string& text) { Logger::instance().log(level, "websocket", text); }
 
@@ -147,8 +145,6 @@ int websocket_create(lua_State* L) {
                                                         .prefer_ipv6 = ipv6,
                                                         .keepalive = std::chrono::seconds(keepalive)},
                                       handlers_for(LuaHost::from(L), holder->id));
-  std::erase_if(shared.clients, [](const auto& client) { return client.expired(); });
-  shared.clients.push_back(holder->client);
   lua_getfield(L, LUA_REGISTRYINDEX, kLiveClients);
   lua_pushvalue(L, -2);
   lua_rawseti(L, -2, static_cast<lua_Integer>(holder->id));
@@ -279,32 +275,14 @@ int websocket_tostring(lua_State* L) {
   return 1;
 }
 
-int module_gc(lua_State* L) {
-  static_cast<std::shared_ptr<Module>*>(lua_touserdata(L, 1))->~shared_ptr();
-  return 0;
-}
-
 }  // namespace
 
 void open_websocket(LuaHost& host, socket::SocketRegistry& sockets) {
   lua_State* L = host.state();
-  auto shared = std::make_shared<Module>(Module{.sockets = sockets});
-  host.loop().add_activity_probe([weak = std::weak_ptr<Module>(shared)] {
-    auto module = weak.lock();
-    return module && std::any_of(module->clients.begin(), module->clients.end(), [](const auto& client) {
-             auto live = client.lock();
-             return live && live->reconnect_pending();
-           });
-  });
-
   new_weak_registry_table(L, kLiveClients);
 
-  // The module's state lives in a userdata that the functions hold as their upvalue.
-  new (lua_newuserdata(L, sizeof(std::shared_ptr<Module>))) std::shared_ptr<Module>(std::move(shared));
-  lua_newtable(L);
-  lua_pushcfunction(L, guarded<module_gc>);
-  lua_setfield(L, -2, "__gc");
-  lua_setmetatable(L, -2);
+  // The module's state lives in a userdata that the functions hold as their upvalue; nothing to finalize.
+  new (lua_newuserdata(L, sizeof(Module))) Module{.sockets = sockets};
   int state_index = lua_gettop(L);
 
   // As on the firmware, every function is both websocket.name and client:name.

@@ -40,22 +40,12 @@ const char* state_description(State state) {
   return index < std::size(kDescriptions) ? kDescriptions[index] : "未知";
 }
 
-SocketCtrl::SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink,
-                       std::size_t* busy_count)
-    : id_(id), adapter_index_(adapter_index), backend_(backend), io_(io), sink_(sink), busy_count_(busy_count) {}
+SocketCtrl::SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink)
+    : id_(id), adapter_index_(adapter_index), backend_(backend), io_(io), sink_(sink), busy_(io) {}
 
 SocketCtrl::~SocketCtrl() { force_close(); }
 
-void SocketCtrl::update_busy_count() {
-  bool busy = has_open_socket() || awaiting_link();
-  if (busy == counted_busy_ || busy_count_ == nullptr) return;
-  counted_busy_ = busy;
-  if (busy) {
-    ++*busy_count_;
-  } else {
-    --*busy_count_;
-  }
-}
+void SocketCtrl::update_busy_count() { busy_.set(has_open_socket() || awaiting_link()); }
 
 std::optional<Endpoint> SocketCtrl::peer() const {
   if (transport_) return transport_->peer();

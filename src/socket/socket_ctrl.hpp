@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "loop/activity.hpp"
 #include "socket/transport.hpp"
 #include "tls/tls_context.hpp"
 
@@ -64,10 +65,9 @@ struct SocketOptions {
 class SocketCtrl final : private TransportListener {
  public:
   // A ctrl on adapter `adapter_index`, whose network stack is `backend`.
-  // `busy_count`, when given, counts the ctrls that have work under way (a socket, a lookup, a wait for the
-  // link): this ctrl adds itself while it has and removes itself when it no longer has (or dies).
-  SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink,
-             std::size_t* busy_count = nullptr);
+  // While it has work under way (a socket, a lookup, a wait for the link) the ctrl holds an ActiveHandle of
+  // `io`'s loop, so the run is not idle.
+  SocketCtrl(std::uint64_t id, int adapter_index, Backend& backend, asio::io_context& io, EventSink& sink);
   ~SocketCtrl();
   SocketCtrl(const SocketCtrl&) = delete;
   SocketCtrl& operator=(const SocketCtrl&) = delete;
@@ -138,7 +138,7 @@ class SocketCtrl final : private TransportListener {
       &SocketCtrl::in_handshake, &SocketCtrl::in_online,  &SocketCtrl::in_listening, &SocketCtrl::in_disconnecting};
 
   void dispatch(NetEvent event);
-  // Brings this ctrl's entry in the busy count up to date; runs when every entry point returns.
+  // Holds or releases the busy handle as the ctrl's work requires; runs when every entry point returns.
   void update_busy_count();
   struct BusyCountUpdate {
     SocketCtrl& ctrl;
@@ -182,8 +182,7 @@ class SocketCtrl final : private TransportListener {
   std::shared_ptr<void> dns_request_;
   std::shared_ptr<Transport> transport_;
   std::shared_ptr<tls::TlsContext> tls_contexts_[2];  // by role, built on first use
-  std::size_t* busy_count_;
-  bool counted_busy_ = false;
+  loop::ActiveHandle busy_;
 };
 
 const char* state_description(State state);

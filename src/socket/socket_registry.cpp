@@ -42,8 +42,7 @@ SocketCtrl* SocketRegistry::create(int adapter_index, EventSink* sink) {
     }
   }
   std::uint64_t id = next_id_++;
-  auto ctrl = std::make_unique<SocketCtrl>(id, adapter_index, backend, loop_.io(), sink != nullptr ? *sink : *this,
-                                           &busy_ctrls_);
+  auto ctrl = std::make_unique<SocketCtrl>(id, adapter_index, backend, loop_.io(), sink != nullptr ? *sink : *this);
   SocketCtrl* raw = ctrl.get();
   ctrls_.emplace(id, std::move(ctrl));
   return raw;
@@ -72,8 +71,6 @@ void SocketRegistry::close_all(int adapter_index) {
     if (ctrl->adapter_index() == adapter_index && ctrl->has_open_socket()) ctrl->disconnect();
   }
 }
-
-bool SocketRegistry::busy() const { return busy_ctrls_ > 0; }
 
 void SocketRegistry::socket_event(std::uint64_t ctrl_id, int event, int param) {
   loop_.bus().post(

@@ -28,10 +28,6 @@ class SocketRegistry final : public EventSink {
   void release(std::uint64_t id);
   // Disconnects every ctrl on the adapter that has a socket open (socket.close_all).
   void close_all(int adapter_index);
-  // True while some ctrl has a socket, a DNS lookup or a link to wait for (the run is not idle); counted as
-  // the ctrls change, not found by looking at each.
-  [[nodiscard]] bool busy() const;
-
   adapter::AdapterRegistry& adapters() { return adapters_; }
   // How the events of ctrls without a sink of their own reach Lua: a = ctrl id, b = event, c = param.
   void set_event_handler(loop::MessageHandler handler) { event_handler_ = std::move(handler); }
@@ -45,7 +41,6 @@ class SocketRegistry final : public EventSink {
 
   adapter::AdapterRegistry& adapters_;
   std::array<std::unique_ptr<Backend>, adapter::kAdapterCount> backends_;  // by adapter index
-  std::size_t busy_ctrls_ = 0;  // declared before the ctrls, which update it until they are gone
   std::unordered_map<std::uint64_t, std::unique_ptr<SocketCtrl>> ctrls_;
   std::uint64_t next_id_ = 1;
   loop::MessageHandler event_handler_;

@@ -73,7 +73,8 @@ TEST_F(VirtualTime, ATimeLimitStaysInRealTime) {
   ASSERT_EQ(::pipe(fds), 0);
   asio::posix::stream_descriptor reader(loop.io(), fds[0]);
   reader.async_wait(asio::posix::stream_descriptor::wait_read, [](const std::error_code&) {});
-  loop.add_activity_probe([] { return true; });
+  ActiveHandle reading(loop.io());
+  reading.hold();
   auto real_start = Real::now();
   auto virtual_start = ProcessClock::now();
   loop.set_time_limit(Real::now() + 150ms);

@@ -9,6 +9,7 @@ Client::Client(asio::io_context& io, Request request, ClientOptions options, Cli
       options_(std::move(options)),
       handlers_(std::move(handlers)),
       timer_(io),
+      under_way_(io),
       parser_(options_.head_limit, ResponseParser::Handlers{.head_done = [this] { on_head(); },
                                                             .body = [this](auto bytes) { return on_body(bytes); }}) {}
 
@@ -23,6 +24,7 @@ std::shared_ptr<Client> Client::start(socket::SocketRegistry& sockets, asio::io_
   const Target& target = client->request_.target;
   if (client->connection_ == nullptr || !client->connection_->open(target.host, target.port)) return nullptr;
   client->log("connecting to " + target.host + ":" + std::to_string(target.port));
+  client->under_way_.hold();
   client->timer_.expires_after(client->options_.timeout);
   client->timer_.async_wait([weak = client->weak_from_this()](const std::error_code& error) {
     auto self = weak.lock();
@@ -41,6 +43,7 @@ void Client::abort() {
 
 void Client::stop() {
   finished_ = true;
+  under_way_.release();
   timer_.cancel();
   if (connection_) connection_->abort();
 }

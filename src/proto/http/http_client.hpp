@@ -6,13 +6,14 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
 
+#include "loop/activity.hpp"
+#include "loop/timer.hpp"
 #include "proto/connection.hpp"
 #include "proto/http/http_request.hpp"
 #include "proto/http/http_response.hpp"
@@ -99,6 +100,7 @@ class Client final : public std::enable_shared_from_this<Client> {
   ClientHandlers handlers_;
   std::shared_ptr<Connection> connection_;
   loop::Timer timer_;
+  loop::ActiveHandle under_way_;  // from start() until the result or abort(): the run is not idle
   ResponseParser parser_;
   std::FILE* download_file_ = nullptr;
   std::string body_;

@@ -17,7 +17,9 @@ Client::Client(socket::SocketRegistry& sockets, asio::io_context& io, ClientSett
       reader_(settings_.max_packet_size),
       connect_timer_(io),
       ping_timer_(io),
-      reconnect_timer_(io) {
+      reconnect_timer_(io),
+      session_(io),
+      reconnect_pending_(io) {
   // Until auth() says otherwise: no client id and no clean session, as the firmware's zeroed broker.
   fields_.clean_session = false;
 }
@@ -48,7 +50,7 @@ void Client::set_auto_reconnect(bool enabled, std::chrono::milliseconds delay) {
 bool Client::connect() {
   if (closed_ || state_ != State::Disconnected) return false;
   reconnect_timer_.cancel();
-  reconnect_pending_ = false;
+  reconnect_pending_.release();
   error_state_ = 0;
   reader_.reset();
   std::uint64_t generation = ++generation_;
@@ -64,6 +66,7 @@ bool Client::connect() {
     return false;
   }
   state_ = State::SocketConnecting;
+  session_.hold();
   connect_timer_.expires_after(settings_.connect_timeout);
   connect_timer_.async_wait([weak](const std::error_code& error) {
     auto self = weak.lock();
@@ -132,7 +135,7 @@ void Client::handle_packet(const Packet& packet) {
       state_ = State::Ready;
       connect_timer_.cancel();
       reconnect_timer_.cancel();
-      reconnect_pending_ = false;
+      reconnect_pending_.release();
       emit(Event{.kind = Event::Kind::ConnAck});
       return start_ping_timer();
     }
@@ -224,7 +227,8 @@ void Client::close() {
   send(encode_disconnect());
   closed_ = true;
   state_ = State::Disconnected;
-  reconnect_pending_ = false;
+  session_.release();
+  reconnect_pending_.release();
   connect_timer_.cancel();
   ping_timer_.cancel();
   reconnect_timer_.cancel();
@@ -244,6 +248,7 @@ std::uint16_t Client::next_packet_id() {
 void Client::drop_link() {
   if (state_ == State::Disconnected) return;
   state_ = State::Disconnected;
+  session_.release();
   connect_timer_.cancel();
   ping_timer_.cancel();
   retire_connection();
@@ -253,11 +258,11 @@ void Client::drop_link() {
 }
 
 void Client::schedule_reconnect() {
-  reconnect_pending_ = true;
+  reconnect_pending_.hold();
   reconnect_timer_.expires_after(reconnect_delay_);
   reconnect_timer_.async_wait([weak = weak_from_this()](const std::error_code& error) {
     auto self = weak.lock();
-    if (error || !self || !self->reconnect_pending_) return;
+    if (error || !self || !self->reconnect_pending_.held()) return;
     Logger::instance().log(LogLevel::Info, "mqtt",
                            "reconnecting to " + self->settings_.host + ":" + std::to_string(self->settings_.port));
     // The firmware gives up for good when a reconnect cannot even start; trying again after the same

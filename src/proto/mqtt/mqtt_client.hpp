@@ -7,7 +7,6 @@
 #pragma once
 
 #include <asio/io_context.hpp>
-#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "loop/activity.hpp"
+#include "loop/timer.hpp"
 #include "proto/connection.hpp"
 #include "proto/mqtt/mqtt_codec.hpp"
 
@@ -86,7 +87,7 @@ class Client final : public std::enable_shared_from_this<Client> {
   [[nodiscard]] State state() const { return state_; }
   [[nodiscard]] bool closed() const { return closed_; }
   // Connected, connecting or waiting to reconnect: something will still happen.
-  [[nodiscard]] bool busy() const { return state_ != State::Disconnected || reconnect_pending_; }
+  [[nodiscard]] bool busy() const { return session_.held() || reconnect_pending_.held(); }
 
  private:
   Client(socket::SocketRegistry& sockets, asio::io_context& io, ClientSettings settings, Listener listener);
@@ -115,7 +116,6 @@ class Client final : public std::enable_shared_from_this<Client> {
   std::chrono::seconds keep_alive_{240};
   bool reconnect_ = false;
   std::chrono::milliseconds reconnect_delay_{3000};
-  bool reconnect_pending_ = false;
   bool closed_ = false;
   State state_ = State::Disconnected;
   int error_state_ = 0;
@@ -127,6 +127,10 @@ class Client final : public std::enable_shared_from_this<Client> {
   loop::Timer connect_timer_;
   loop::Timer ping_timer_;
   loop::Timer reconnect_timer_;
+  // The run is not idle while the client is connecting or connected (held from connect() until the state
+  // is Disconnected again) or waits to reconnect.
+  loop::ActiveHandle session_;
+  loop::ActiveHandle reconnect_pending_;
 };
 
 }  // namespace luatnet::proto::mqtt

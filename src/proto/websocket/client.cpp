@@ -24,7 +24,8 @@ Client::Client(socket::SocketRegistry& sockets, asio::io_context& io, Url url, C
       options_(std::move(options)),
       handlers_(std::move(handlers)),
       ping_timer_(io),
-      reconnect_timer_(io) {}
+      reconnect_timer_(io),
+      reconnect_armed_(io) {}
 
 std::shared_ptr<Client> Client::create(socket::SocketRegistry& sockets, asio::io_context& io, Url url,
                                        ClientOptions options, ClientHandlers handlers) {
@@ -52,7 +53,7 @@ std::shared_ptr<Connection> Client::open_connection(std::uint64_t generation) {
 bool Client::connect() {
   if (state_ == State::Released) return false;
   reconnect_timer_.cancel();
-  reconnect_armed_ = false;
+  reconnect_armed_.release();
   ping_timer_.cancel();
   retire_connection(false);
   session_.reset();
@@ -204,12 +205,12 @@ void Client::fail(ErrorKind kind, int close_code) {
   if (handlers_.disconnect) handlers_.disconnect();
   if (reconnect_ && state_ == State::Idle) {
     log(LogLevel::Info, "reconnect after " + std::to_string(reconnect_delay_.count()) + "ms");
-    reconnect_armed_ = true;
+    reconnect_armed_.hold();
     reconnect_timer_.expires_after(reconnect_delay_);
     reconnect_timer_.async_wait([weak = weak_from_this()](const std::error_code& error) {
       auto self = weak.lock();
-      if (error || !self || !self->reconnect_armed_) return;
-      self->reconnect_armed_ = false;
+      if (error || !self || !self->reconnect_armed_.held()) return;
+      self->reconnect_armed_.release();
       if (self->state_ == State::Idle) self->connect();
     });
   }
@@ -234,7 +235,7 @@ void Client::retire_connection(bool graceful) {
 void Client::close() {
   if (state_ == State::Released) return;
   reconnect_timer_.cancel();
-  reconnect_armed_ = false;
+  reconnect_armed_.release();
   ping_timer_.cancel();
   bool open = state_ == State::Open;
   if (open) {

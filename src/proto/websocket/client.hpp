@@ -10,7 +10,6 @@
 #include <wslay/wslay.h>
 
 #include <asio/io_context.hpp>
-#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "loop/activity.hpp"
+#include "loop/timer.hpp"
 #include "proto/connection.hpp"
 #include "proto/websocket/handshake.hpp"
 #include "proto/websocket/text_frames.hpp"
@@ -73,7 +74,6 @@ class Client final : public std::enable_shared_from_this<Client> {
 
   [[nodiscard]] bool ready() const { return state_ == State::Open; }
   [[nodiscard]] bool closed() const { return state_ == State::Released; }
-  [[nodiscard]] bool reconnect_pending() const { return reconnect_armed_; }
 
  private:
   enum class State { Idle, Connecting, Handshaking, Open, Released };
@@ -114,7 +114,6 @@ class Client final : public std::enable_shared_from_this<Client> {
   std::string extra_headers_;
   bool reconnect_ = false;
   std::chrono::milliseconds reconnect_delay_{3000};
-  bool reconnect_armed_ = false;
 
   State state_ = State::Idle;
   std::uint64_t generation_ = 0;            // of the current connection; events of older ones are ignored
@@ -135,6 +134,7 @@ class Client final : public std::enable_shared_from_this<Client> {
   std::size_t unacknowledged_sends_ = 0;
   loop::Timer ping_timer_;
   loop::Timer reconnect_timer_;
+  loop::ActiveHandle reconnect_armed_;  // the run is not idle while a reconnect waits for its delay
 };
 
 }  // namespace luatnet::proto::websocket
