@@ -7,9 +7,10 @@
 
 namespace luatnet::adapter {
 
-Adapter::Adapter(asio::io_context& io, AdapterConfig config) : config_(std::move(config)), resolver_(io) {
+Adapter::Adapter(asio::io_context& io, AdapterConfig config)
+    : config_(std::move(config)), resolver_(dns::Resolver::create(io)) {
   for (std::size_t slot = 0; slot < config_.dns.size(); ++slot) {
-    if (!resolver_.set_server(slot, config_.dns[slot])) {
+    if (!resolver_->set_server(slot, config_.dns[slot])) {
       Logger::instance().log(LogLevel::Warn, "adapter", "ignoring invalid DNS server " + config_.dns[slot]);
     }
   }

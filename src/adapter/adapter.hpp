@@ -57,7 +57,7 @@ class Adapter {
   void hold_back(bool held) { held_back_ = held; }
   // Address, mask, gateway (and IPv6) while ready.
   [[nodiscard]] const std::optional<InterfaceAddress>& address() const { return address_; }
-  dns::Resolver& resolver() { return resolver_; }
+  dns::Resolver& resolver() { return *resolver_; }
 
   // Re-reads the interface; returns true when readiness changed since the last refresh.
   bool refresh();
@@ -66,7 +66,7 @@ class Adapter {
 
  private:
   AdapterConfig config_;
-  dns::Resolver resolver_;
+  std::shared_ptr<dns::Resolver> resolver_;
   std::optional<InterfaceAddress> address_;
   LinkSimulator simulator_;
   bool held_back_ = false;

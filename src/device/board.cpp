@@ -10,7 +10,7 @@ bool builtin_uart(int id) { return (id >= 0 && id <= 3) || id == kVirtualUart0; 
 
 Board::Board(asio::io_context& io, const std::map<int, UartEndpoint>& uarts, std::map<int, std::int64_t> adc_values)
     : adc_values_(std::move(adc_values)), watchdog_(io), io_(io) {
-  for (const auto& [id, endpoint] : uarts) uarts_.emplace(id, std::make_unique<UartPort>(io, id, endpoint));
+  for (const auto& [id, endpoint] : uarts) uarts_.emplace(id, UartPort::create(io, id, endpoint));
 }
 
 void Board::setup_pin(int pin, PinMode mode, int level_or_pull, int edge) {
@@ -73,10 +73,9 @@ void Board::interrupt(int pin, Pin& state) {
   }
   // Mode 1: each edge restarts the wait; the report comes if the level held and still fits the edge.
   state.settle = std::make_unique<loop::Timer>(io_, state.debounce);
-  state.settle->async_wait([this, pin, level = state.level, armed = state.settle.get()](const std::error_code& error) {
-    auto found = pins_.find(pin);
-    if (error || found == pins_.end() || found->second.settle.get() != armed) return;
-    const Pin& now = found->second;
+  state.settle->async_wait([this, pin, level = state.level](const std::error_code& error) {
+    if (error) return;  // a later edge or set_debounce replaced the timer
+    const Pin& now = pins_.at(pin);
     if (now.mode == PinMode::Interrupt && now.level == level && on_edge(now, level) && pin_listener_) {
       pin_listener_(pin, level);
     }

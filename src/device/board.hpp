@@ -111,7 +111,7 @@ class Board {
   PinListener pin_listener_;
   std::map<int, std::int64_t> adc_values_;
   std::set<int> adc_open_;
-  std::map<int, std::unique_ptr<UartPort>> uarts_;
+  std::map<int, std::shared_ptr<UartPort>> uarts_;
   loop::Timer watchdog_;
   std::optional<std::chrono::milliseconds> watchdog_timeout_;
   WatchdogListener watchdog_listener_;

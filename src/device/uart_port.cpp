@@ -44,6 +44,10 @@ std::optional<UartEndpoint> parse_uart_endpoint(std::string_view text) {
   return UartEndpoint{UartEndpoint::Kind::Tcp, static_cast<std::uint16_t>(port)};
 }
 
+std::shared_ptr<UartPort> UartPort::create(asio::io_context& io, int id, UartEndpoint endpoint) {
+  return std::shared_ptr<UartPort>(new UartPort(io, id, endpoint));
+}
+
 UartPort::UartPort(asio::io_context& io, int id, UartEndpoint endpoint)
     : io_(io), poller_(loop::ReadinessPoller::of(io)), id_(id) {
   if (endpoint.kind == UartEndpoint::Kind::Pty) {
@@ -55,7 +59,6 @@ UartPort::UartPort(asio::io_context& io, int id, UartEndpoint endpoint)
 }
 
 UartPort::~UartPort() {
-  *alive_ = false;
   if (listen_watch_) poller_.forget(*listen_watch_);
   if (peer_watch_) poller_.forget(*peer_watch_);
   close_fd(listen_fd_);
@@ -220,8 +223,9 @@ void UartPort::flush() {
 
 // The firmware reports "sent" through its message queue, never from inside uart.write.
 void UartPort::post_sent() {
-  asio::post(io_, [this, alive = alive_] {
-    if (*alive && open_ && events_.sent) events_.sent();
+  asio::post(io_, [weak = weak_from_this()] {
+    auto port = weak.lock();
+    if (port && port->open_ && port->events_.sent) port->events_.sent();
   });
 }
 

@@ -30,15 +30,16 @@ std::optional<UartEndpoint> parse_uart_endpoint(std::string_view text);
 // The most a receive buffer holds (the firmware's largest single read).
 inline constexpr std::size_t kUartReceiveLimit = 0x10000;
 
-class UartPort {
+class UartPort : public std::enable_shared_from_this<UartPort> {
  public:
   struct Events {
     std::function<void()> received;  // new bytes while no announcement is pending (see take_announcement)
     std::function<void()> sent;      // what the last writes handed over has left the UART
   };
 
-  // Opens the endpoint; throws std::runtime_error when the host refuses it.
-  UartPort(asio::io_context& io, int id, UartEndpoint endpoint);
+  // Opens the endpoint; throws std::runtime_error when the host refuses it. Shared: posted notifications
+  // hold the port weakly.
+  static std::shared_ptr<UartPort> create(asio::io_context& io, int id, UartEndpoint endpoint);
   ~UartPort();
   UartPort(const UartPort&) = delete;
   UartPort& operator=(const UartPort&) = delete;
@@ -62,6 +63,8 @@ class UartPort {
   void take_announcement() { announced_ = false; }
 
  private:
+  UartPort(asio::io_context& io, int id, UartEndpoint endpoint);
+
   class Watcher : public loop::ReadyHandler {
    public:
     Watcher(UartPort& port, bool listener) : port_(port), listener_(listener) {}
@@ -97,8 +100,7 @@ class UartPort {
   bool overflow_logged_ = false;
   bool drop_logged_ = false;
   std::string received_;
-  std::string outgoing_;                                        // handed over by write, not yet taken by the endpoint
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // posted notifications check it
+  std::string outgoing_;  // handed over by write, not yet taken by the endpoint
 };
 
 }  // namespace luatnet::device

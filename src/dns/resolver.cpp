@@ -14,6 +14,8 @@ struct Resolver::Request {
   std::weak_ptr<Callback> callback;
 };
 
+std::shared_ptr<Resolver> Resolver::create(asio::io_context& io) { return std::shared_ptr<Resolver>(new Resolver(io)); }
+
 Resolver::Resolver(asio::io_context& io) : io_(io), poller_(loop::ReadinessPoller::of(io)), timeout_(io) {
   static const int library = ares_library_init(ARES_LIB_INIT_ALL);
   if (library != ARES_SUCCESS) throw std::runtime_error("c-ares initialisation failed");
@@ -40,7 +42,6 @@ std::shared_ptr<void> Resolver::resolve(const std::string& host, bool prefer_ipv
   ares_addrinfo_hints hints{};
   hints.ai_family = prefer_ipv6 ? AF_UNSPEC : AF_INET;
   hints.ai_socktype = SOCK_STREAM;
-  ++pending_;
   ares_getaddrinfo(channel_, host.c_str(), nullptr, &hints, &Resolver::on_result, new Request{this, handle});
   schedule_timeout();
   return handle;
@@ -66,7 +67,6 @@ void Resolver::on_result(void* arg, int status, int /*timeouts*/, ares_addrinfo*
   if (result != nullptr) ares_freeaddrinfo(result);
   if (status == ARES_EDESTRUCTION) return;
   Resolver* owner = request->owner;
-  --owner->pending_;
   v6.insert(v6.end(), v4.begin(), v4.end());
   // Deliver on the loop: the caller may start another lookup, which c-ares does not allow from here.
   asio::post(owner->io_, [callback = request->callback, addresses = std::move(v6)]() mutable {
@@ -95,8 +95,9 @@ void Resolver::on_socket_state(void* data, ares_socket_t fd, int readable, int w
   watch->want_write = writable != 0;
   if (wants_to_write) {
     // No edge may come for a socket that is already writable; try once the callback has returned.
-    asio::post(self->io_, [self, fd, generation = watch->generation] {
-      if (self->live_watch(fd, generation)) self->process(ARES_SOCKET_BAD, fd);
+    asio::post(self->io_, [weak = self->weak_from_this(), fd, generation = watch->generation] {
+      auto resolver = weak.lock();
+      if (resolver && resolver->live_watch(fd, generation)) resolver->process(ARES_SOCKET_BAD, fd);
     });
   }
 }

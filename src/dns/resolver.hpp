@@ -20,12 +20,13 @@
 
 namespace luatnet::dns {
 
-class Resolver {
+class Resolver : public std::enable_shared_from_this<Resolver> {
  public:
   using Addresses = std::vector<asio::ip::address>;
   using Callback = std::function<void(Addresses)>;
 
-  explicit Resolver(asio::io_context& io);
+  // Shared: work it posts to the loop holds it weakly.
+  static std::shared_ptr<Resolver> create(asio::io_context& io);
   ~Resolver();
   Resolver(const Resolver&) = delete;
   Resolver& operator=(const Resolver&) = delete;
@@ -36,9 +37,9 @@ class Resolver {
 
   // Sets server `slot` (0-based) to `server` ("ip" or "ip:port"); false when the address is not valid.
   bool set_server(std::size_t slot, const std::string& server);
-  [[nodiscard]] std::size_t pending() const { return pending_; }
 
  private:
+  explicit Resolver(asio::io_context& io);
   struct Request;
   // One c-ares socket. The poller reports edges; c-ares expects to be told while a socket stays ready, so
   // reads repeat while bytes are waiting and a new wish to write is tried at once.
@@ -68,7 +69,6 @@ class Resolver {
   std::map<int, std::unique_ptr<Watch>> watches_;
   loop::Timer timeout_;
   std::vector<std::string> servers_;
-  std::size_t pending_ = 0;
   unsigned generation_ = 0;
 };
 
