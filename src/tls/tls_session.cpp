@@ -27,7 +27,6 @@ TlsSession::TlsSession(std::shared_ptr<const TlsContext> context, RecordIo& io, 
 }
 
 TlsSession::~TlsSession() {
-  *alive_ = false;
   timer_.cancel();
   mbedtls_ssl_free(&ssl_);
 }
@@ -131,9 +130,9 @@ void TlsSession::arm_timer() {
     return;
   }
   timer_.expires_at(*due);
-  timer_.async_wait([this, alive = std::weak_ptr<bool>(alive_)](const std::error_code& error) {
-    if (error || alive.expired()) return;
-    on_timer_();
+  // The timer is this session's member: a wait it cancels, re-arms or outlives never reports success.
+  timer_.async_wait([this](const std::error_code& error) {
+    if (!error) on_timer_();
   });
 }
 

@@ -9,7 +9,6 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/address.hpp>
-#include "loop/timer.hpp"
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -18,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "loop/timer.hpp"
 #include "tls/tls_context.hpp"
 
 namespace luatnet::tls {
@@ -88,7 +88,6 @@ class TlsSession {
   // DTLS timer: cancelled when final_at_ is unset.
   std::optional<Clock::time_point> intermediate_at_;
   std::optional<Clock::time_point> final_at_;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::vector<unsigned char> peer_ip_;  // the IP literal's bytes (4 or 16), empty for a host name
   std::string peer_ip_text_;
   std::string last_error_;
