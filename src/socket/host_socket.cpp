@@ -185,7 +185,7 @@ void HostSocket::fail() {
 }
 
 void HostSocket::post_event(TransportEvent event) {
-  asio::post(io_, [self = shared_from_this(), event] { self->emit(event); });
+  post([event](HostSocket& self) { self.emit(event); });
 }
 
 void HostSocket::apply_keep_alive(const KeepAlive& keep_alive) {
@@ -213,26 +213,24 @@ bool HostSocket::connect(const Endpoint& remote, std::uint16_t local_port, const
   if (!tcp_ && remote.port == 0) {
     // The firmware's UDP server idiom (connect to 255.255.255.255, port 0): datagrams from any sender
     // are received, and tx names its destination. The kernel socket stays unconnected.
-    asio::post(io_, [self = shared_from_this()] { self->on_connected({}); });
+    post([](HostSocket& self) { self.on_connected({}); });
     return true;
   }
   sockaddr_storage address{};
   socklen_t length = to_sockaddr(remote, ipv6_, address);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), length) == 0) {
-    asio::post(io_, [self = shared_from_this()] { self->on_connected({}); });
+    post([](HostSocket& self) { self.on_connected({}); });
     return true;
   }
   if (errno != EINPROGRESS) {
     // Refusals the kernel knows at once still arrive as an event, like every other connect outcome.
-    asio::post(io_, [self = shared_from_this(), error = std::error_code(errno, std::system_category())] {
-      self->on_connected(error);
-    });
+    post([error = std::error_code(errno, std::system_category())](HostSocket& self) { self.on_connected(error); });
     return true;
   }
   timer_ = std::make_unique<loop::Timer>(io_, timeout);
-  timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error && self->phase_ == Phase::Connecting) self->on_connected(std::make_error_code(std::errc::timed_out));
-  });
+  timer_->async_wait(loop::weak_handler(weak_from_this(), [](HostSocket& self, const std::error_code& error) {
+    if (!error && self.phase_ == Phase::Connecting) self.on_connected(std::make_error_code(std::errc::timed_out));
+  }));
   phase_ = Phase::Connecting;  // the writable edge ends it
   return true;
 }
@@ -274,7 +272,7 @@ bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
     phase_ = Phase::Connected;
     post_event(TransportEvent::Listening);
     post_event(TransportEvent::Connected);
-    asio::post(io_, [self = shared_from_this()] { self->arm_read(); });
+    post([](HostSocket& self) { self.arm_read(); });
     return true;
   }
   if (checked(::listen(fd_, 64)) != 0) return false;
@@ -283,7 +281,7 @@ bool HostSocket::listen(std::uint16_t local_port, std::size_t max_pending) {
   phase_ = Phase::Listening;
   post_event(TransportEvent::Listening);
   // From the loop, so that clients are announced after Listening.
-  asio::post(io_, [self = shared_from_this()] { self->accept_clients(); });
+  post([](HostSocket& self) { self.accept_clients(); });
   return true;
 }
 
@@ -300,9 +298,9 @@ void HostSocket::pause_accepting() {
   }
   if (!timer_) timer_ = std::make_unique<loop::Timer>(io_);
   timer_->expires_after(kAcceptRetry);
-  timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error) self->accept_clients();
-  });
+  timer_->async_wait(loop::weak_handler(weak_from_this(), [](HostSocket& self, const std::error_code& error) {
+    if (!error) self.accept_clients();
+  }));
 }
 
 // Edge-triggered: take every waiting connection (up to the pending limit) before waiting for the next
@@ -436,9 +434,9 @@ void HostSocket::arm_read() {
   if (!nothing_missed && probe_read() != ReadState::Nothing) {
     // Report from the loop, looking again then: the owner may have read it in the meantime.
     read_wait_ = ReadWait::Posted;
-    asio::post(io_, [self = shared_from_this()] {
-      self->read_wait_ = ReadWait::None;
-      if (!self->closed_) self->report_read_state(self->probe_ready());
+    post([](HostSocket& self) {
+      self.read_wait_ = ReadWait::None;
+      if (!self.closed_) self.report_read_state(self.probe_ready());
     });
     return;
   }
@@ -642,10 +640,10 @@ void HostSocket::look_again_later() {
   ack_check_scheduled_ = true;
   timer_->expires_after(ack_poll_);
   ack_poll_ = std::min(ack_poll_ * 2, std::chrono::milliseconds(50));
-  timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-    self->ack_check_scheduled_ = false;
-    if (!error) self->check_acknowledged();
-  });
+  timer_->async_wait(loop::weak_handler(weak_from_this(), [](HostSocket& self, const std::error_code& error) {
+    self.ack_check_scheduled_ = false;
+    if (!error) self.check_acknowledged();
+  }));
 }
 
 void HostSocket::shutdown_send() {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -17,6 +18,7 @@
 
 #include "loop/readiness_poller.hpp"
 #include "loop/timer.hpp"
+#include "loop/weak_handler.hpp"
 #include "socket/transport.hpp"
 
 namespace luatnet::socket {
@@ -61,6 +63,11 @@ class HostSocket final : public Transport, public std::enable_shared_from_this<H
   bool watch_descriptor();
   void emit(TransportEvent event);
   void post_event(TransportEvent event);
+  // Runs `work(*this)` from the loop if this socket still exists then (loop/weak_handler.hpp).
+  template <typename Work>
+  void post(Work work) {
+    asio::post(io_, loop::weak_handler(weak_from_this(), std::move(work)));
+  }
   // A negative result keeps errno as last_error(); returns `result`.
   int checked(int result);
   // Fails the socket: errno is kept as last_error(), then Failed is reported.

@@ -2,6 +2,8 @@
 
 #include <asio/post.hpp>
 
+#include "loop/weak_handler.hpp"
+
 namespace luatnet::socket {
 
 std::shared_ptr<Transport> SimulatedLinkBackend::open(bool tcp, bool ipv6) {
@@ -68,9 +70,10 @@ void SimulatedTransport::arrive() {
   if (!arrival_timer_) arrival_timer_ = std::make_unique<loop::Timer>(io_);
   arrival_held_ = true;
   arrival_timer_->expires_after(delay);
-  arrival_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error) self->deliver_arrival();
-  });
+  arrival_timer_->async_wait(
+      loop::weak_handler(weak_from_this(), [](SimulatedTransport& self, const std::error_code& error) {
+        if (!error) self.deliver_arrival();
+      }));
 }
 
 void SimulatedTransport::deliver_arrival() {
@@ -96,7 +99,8 @@ std::optional<std::size_t> SimulatedTransport::send(std::span<const std::uint8_t
   if (!simulator_.enabled() && departing_.empty()) return inner_->send(data, to, may_refuse);
   if (!tcp_ && simulator_.drop_datagram()) {
     // Lost on the way out: the sender cannot tell.
-    asio::post(io_, [self = shared_from_this()] { self->emit(TransportEvent::AllAcked); });
+    asio::post(io_, loop::weak_handler(weak_from_this(),
+                                       [](SimulatedTransport& self) { self.emit(TransportEvent::AllAcked); }));
     return data.size();
   }
   if (tcp_ && may_refuse && queue_full()) return 0;
@@ -112,9 +116,10 @@ void SimulatedTransport::schedule_departures() {
   if (departing_.empty() || closed_) return;
   if (!departure_timer_) departure_timer_ = std::make_unique<loop::Timer>(io_);
   departure_timer_->expires_at(departing_.front().at);
-  departure_timer_->async_wait([self = shared_from_this()](const std::error_code& error) {
-    if (!error && !self->closed_) self->depart_due();
-  });
+  departure_timer_->async_wait(
+      loop::weak_handler(weak_from_this(), [](SimulatedTransport& self, const std::error_code& error) {
+        if (!error && !self.closed_) self.depart_due();
+      }));
 }
 
 void SimulatedTransport::depart_due() {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "common/logger.hpp"
+#include "loop/weak_handler.hpp"
 
 namespace luatnet::socket {
 
@@ -30,9 +31,7 @@ void TlsTransport::expect_server(const std::string& host, const std::optional<as
 // From the loop: the state machine calls this while it handles Connected, and a client that spoke before
 // it was accepted has records waiting already.
 void TlsTransport::start_handshake() {
-  asio::post(io_, [weak = weak_from_this()] {
-    if (auto self = weak.lock()) self->step_handshake();
-  });
+  asio::post(io_, loop::weak_handler(weak_from_this(), [](TlsTransport& self) { self.step_handshake(); }));
 }
 
 void TlsTransport::on_transport_event(TransportEvent event) {
