@@ -18,17 +18,73 @@ int host_task_error(lua_State* L) {
   return 0;
 }
 
+// host.set_mailbox_delivery{send=, delivery=, parked=, parked_for=, parked_drops=, handed=, queue=, failed=}:
+// see MailboxRefs.
 int host_set_mailbox_delivery(lua_State* L) {
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  luaL_checktype(L, 2, LUA_TFUNCTION);
+  luaL_checktype(L, 1, LUA_TTABLE);
   auto& refs = LuaHost::from(L).mailbox_refs();
-  luaL_unref(L, LUA_REGISTRYINDEX, refs.send);
-  luaL_unref(L, LUA_REGISTRYINDEX, refs.delivery);
-  lua_pushvalue(L, 1);
-  refs.send = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_pushvalue(L, 2);
-  refs.delivery = luaL_ref(L, LUA_REGISTRYINDEX);
+  const std::pair<const char*, int*> fields[] = {{"send", &refs.send},
+                                                 {"delivery", &refs.delivery},
+                                                 {"parked", &refs.parked},
+                                                 {"parked_for", &refs.parked_for},
+                                                 {"parked_drops", &refs.parked_drops},
+                                                 {"handed", &refs.handed},
+                                                 {"queue", &refs.queue},
+                                                 {"failed", &refs.failed}};
+  for (auto [name, ref] : fields) {
+    if (lua_getfield(L, 1, name) == LUA_TNIL) return luaL_error(L, "set_mailbox_delivery: no %s", name);
+    luaL_unref(L, LUA_REGISTRYINDEX, *ref);
+    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  }
   return 0;
+}
+
+// Resumes the task named by the name on top of the stack with (handed, event, param) when it is parked in
+// waitMsg for this event and no publication waits for dispatch, or drops the event when the parked task
+// would drop it: what sys's shortcut would do, without running Lua to decide it. Pops the name; returns
+// whether the event was taken care of.
+bool resume_parked_task(lua_State* L, const LuaHost::MailboxRefs& refs, lua_Integer event, lua_Integer param) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.queue);
+  bool quiet = lua_rawgeti(L, -1, 1) == LUA_TNIL;
+  lua_pop(L, 2);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.parked);
+  lua_pushvalue(L, -2);
+  if (!quiet || lua_rawget(L, -2) != LUA_TTHREAD) {
+    lua_pop(L, 3);
+    return false;
+  }
+  lua_State* task = lua_tothread(L, -1);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.parked_for);
+  lua_pushvalue(L, -4);
+  bool any = lua_rawget(L, -2) == LUA_TNIL;
+  lua_pushinteger(L, event);
+  bool wanted = any || lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 3);
+  if (!wanted) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, refs.parked_drops);
+    lua_pushvalue(L, -4);
+    lua_rawget(L, -2);
+    bool dropped = lua_toboolean(L, -1) != 0;
+    lua_pop(L, 5);
+    return dropped;
+  }
+  // Stack: name, parked, task. The task stays referenced from here until it has run.
+  luaL_checkstack(task, 3, "resuming a task");
+  lua_rawgeti(task, LUA_REGISTRYINDEX, refs.handed);
+  lua_pushinteger(task, event);
+  lua_pushinteger(task, param);
+  int status = lua_resume(task, L, 3);
+  if (status == LUA_OK || status == LUA_YIELD) {
+    lua_settop(task, 0);  // what it yielded (a task waits with nothing to yield)
+    lua_pop(L, 3);
+    return true;
+  }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.failed);
+  lua_pushvalue(L, -2);
+  lua_xmove(task, L, 1);
+  LuaHost::from(L).protected_call(L, 2);
+  lua_pop(L, 3);
+  return true;
 }
 
 int open_host_module(lua_State* L) {
@@ -73,16 +129,23 @@ int search_embedded(lua_State* L) {
 
 }  // namespace
 
-void push_mailbox_sender(lua_State* L) {
-  const auto& refs = LuaHost::from(L).mailbox_refs();
+void send_to_task(lua_State* L, int task_name_ref, lua_Integer event, lua_Integer param) {
+  auto& host = LuaHost::from(L);
+  const auto& refs = host.mailbox_refs();
   lua_getglobal(L, "sys_send");
   lua_rawgeti(L, LUA_REGISTRYINDEX, refs.send);
   bool own = lua_rawequal(L, -1, -2) != 0;
   lua_pop(L, 1);
   if (own) {
     lua_pop(L, 1);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, task_name_ref);
+    if (resume_parked_task(L, refs, event, param)) return;
     lua_rawgeti(L, LUA_REGISTRYINDEX, refs.delivery);
   }
+  lua_rawgeti(L, LUA_REGISTRYINDEX, task_name_ref);
+  lua_pushinteger(L, event);
+  lua_pushinteger(L, param);
+  host.protected_call(L, 3);
 }
 
 void open_embedded(lua_State* L) {

@@ -51,11 +51,17 @@ class LuaHost {
         .handler = [deliver = std::forward<Deliver>(deliver)](lua_State* L, const loop::Message&) { deliver(L); }});
   }
 
-  // Registry references to sys.sendMsg as sys.lua made it and to its shortcut for events from the host
-  // (see push_mailbox_sender): looked up by index, as every socket event for a task needs them.
+  // Registry references to what sys.lua hands over for events from the host to tasks (see send_to_task):
+  // looked up by index, as every socket event for a task needs them.
   struct MailboxRefs {
-    int send = LUA_NOREF;
-    int delivery = LUA_NOREF;
+    int send = LUA_NOREF;          // sys.sendMsg as sys made it
+    int delivery = LUA_NOREF;      // sys's shortcut for a host event (same arguments, same result)
+    int parked = LUA_NOREF;        // task name -> coroutine waiting alone in waitMsg with an empty mailbox
+    int parked_for = LUA_NOREF;    // task name -> the message that coroutine waits for (nil: any)
+    int parked_drops = LUA_NOREF;  // task name -> true when its mailbox drops other messages
+    int handed = LUA_NOREF;        // what such a coroutine is resumed with before the event and parameter
+    int queue = LUA_NOREF;         // sys's publication queue: its first slot is empty while none waits
+    int failed = LUA_NOREF;        // reports a task that failed: (coroutine, error)
   };
   MailboxRefs& mailbox_refs() { return mailbox_refs_; }
 

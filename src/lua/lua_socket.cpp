@@ -546,11 +546,7 @@ void deliver_socket_event(lua_State* L, const loop::Message& message) {
     // be collectable there as after a dispatch.
     int task_name_ref = holder->task_name_ref;
     lua_pop(L, 1);
-    push_mailbox_sender(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, task_name_ref);
-    lua_pushinteger(L, message.b);
-    lua_pushinteger(L, message.c);
-    host.protected_call(L, 3);
+    send_to_task(L, task_name_ref, message.b, message.c);
   } else {
     lua_pop(L, 1);
     lua_getglobal(L, "sys_pub");

@@ -43,9 +43,10 @@ void open_embedded(lua_State* L);  // sys, sysplus (package.preload) and the lua
 // sys's publication queue, whose first slot is empty while nothing waits for dispatch. Returns as
 // rtos.receive: (MSG_TIMER, id, repeat), 0 after a delivery that published, or nothing at the end.
 int receive_until_published(lua_State* L);
-// Pushes what puts a host event into a task's mailbox: the global sys_send, or, while that is still sys's
-// own, sys's shortcut for calls from rtos.receive (same arguments, same result).
-void push_mailbox_sender(lua_State* L);
+// Puts a host event (event, param) into the mailbox of the task named by the registry reference, through
+// the global sys_send. While that is still sys's own: a task parked in waitMsg for this event is resumed
+// with it here, and otherwise sys's shortcut for host events takes it (same arguments, same result).
+void send_to_task(lua_State* L, int task_name_ref, lua_Integer event, lua_Integer param);
 // io, os and loadfile/dofile on device paths, the LuatOS file helpers, and `fs` (after open_embedded).
 void open_files(lua_State* L, fs::DeviceFs& device_fs);
 void open_fskv(lua_State* L, fs::KvStore& store);

@@ -53,6 +53,25 @@ expect "a failing task leaves the others running" 0 "still running" -- "$bin" "$
 expect "the failure is logged with its traceback" 0 "stack traceback" -- "$bin" "$work/taskerror.lua"
 expect "--exit-on-error exits 1" 1 "task boom" -- "$bin" --exit-on-error "$work/taskerror.lua"
 
+# The same for a task that the host resumes itself with its socket's event (sys_wait's shortcut).
+cat >"$work/handederror.lua" <<'LUA'
+sysplus.taskInitEx(function()
+    local udp = socket.create(nil, "sender")
+    socket.config(udp, nil, true)
+    socket.connect(udp, "127.0.0.1", 9)
+    sys_wait("sender", socket.ON_LINE, 1000)
+    socket.tx(udp, "x")
+    sys_wait("sender", socket.TX_OK, 1000)
+    error("handed boom")
+end, "sender")
+sys.taskInit(function() sys.wait(300); log.info("other", "still running"); os.exit(0) end)
+sys.run()
+LUA
+expect "a task failing after its socket event leaves the others running" 0 "still running" -- \
+  "$bin" "$work/handederror.lua"
+expect "that failure is logged with its traceback" 0 "handederror.lua:8: handed boom" -- "$bin" "$work/handederror.lua"
+expect "--exit-on-error exits 1 on it" 1 "stack traceback" -- "$bin" --exit-on-error "$work/handederror.lua"
+
 printf 'sys.timerStart(function() os.exit(3) end, 10)\nsys.run()\n' >"$work/exit.lua"
 expect "os.exit code is the exit code" 3 "" -- "$bin" "$work/exit.lua"
 

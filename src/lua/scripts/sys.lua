@@ -260,6 +260,12 @@ local MAX_SPARE_LISTS = 64
 -- Publications not yet dispatched, flat: each is its value count followed by its values (a table per
 -- publication would be garbage per message).
 local queue, queueHead, queueTail = {}, 1, 0
+-- Tasks the host resumes itself with a socket event (see deliverFromHost): parked[name] is the coroutine of
+-- a task waiting alone in waitMsg with an empty mailbox, parkedFor[name] the message it waits for (nil:
+-- any), parkedDrops[name] true when it waits for one message and has no callback for others (which are
+-- then dropped). The entry goes when the task wakes, and when its topic's subscribers, its mailbox or the
+-- task itself change.
+local parked, parkedFor, parkedDrops = {}, {}, {}
 
 function sys.subscribe(topic, callback)
     if type(topic) == "table" then
@@ -269,6 +275,7 @@ function sys.subscribe(topic, callback)
     if type(callback) ~= "function" and type(callback) ~= "thread" then
         argError("subscribe", 2, "function or thread", callback)
     end
+    parked[topic] = nil
     local list = subscribers[topic]
     if list == nil then
         list = table.remove(spareLists) or {}
@@ -286,6 +293,7 @@ function sys.unsubscribe(topic, callback)
         for _, each in pairs(topic) do sys.unsubscribe(each, callback) end
         return
     end
+    parked[topic] = nil
     local list = subscribers[topic]
     if list == nil then return end
     for i = 1, #list do
@@ -335,8 +343,12 @@ end
 
 -- A task's subscription to its own mailbox topic while it waits: in the usual case (nobody else listens)
 -- without the general bookkeeping of sys.subscribe and sys.unsubscribe, which waitMsg would pay per message.
+-- Returns true when the task is the topic's only subscriber.
 local function subscribeWaiter(topic, co)
-    if subscribers[topic] ~= nil then return sys.subscribe(topic, co) end
+    if subscribers[topic] ~= nil then
+        sys.subscribe(topic, co)
+        return false
+    end
     local count = #spareLists
     local list
     if count > 0 then
@@ -346,6 +358,7 @@ local function subscribeWaiter(topic, co)
     end
     list[1] = co
     subscribers[topic] = list
+    return true
 end
 
 local function unsubscribeWaiter(topic, co)
@@ -422,12 +435,14 @@ function sys.taskInitEx(fn, taskName, cbFun, ...)
         return
     end
     if tasks[taskName] then releaseMailboxTimer(tasks[taskName]) end
+    parked[taskName], parkedFor[taskName], parkedDrops[taskName] = nil, nil, nil
     tasks[taskName] = { name = taskName, queue = {}, timedOut = false, cb = cbFun }
     return sys.taskInit(fn, ...)
 end
 
 function sys.taskDel(taskName)
     if tasks[taskName] then releaseMailboxTimer(tasks[taskName]) end
+    parked[taskName], parkedFor[taskName], parkedDrops[taskName] = nil, nil, nil
     tasks[taskName] = nil
 end
 
@@ -498,6 +513,16 @@ local function takeMatching(task, target)
     end
 end
 
+-- True when `co` waits in waitMsg of this task with an empty mailbox and nobody else listens to the task's
+-- topic: what reaches the task now is taken (or dropped) by that wait and by nothing else.
+local function waitsAlone(task, co)
+    if co == nil or task.queue[1] ~= nil then return false end
+    local list = subscribers[task.name]
+    return list ~= nil and list[1] == co and list[2] == nil
+end
+
+local running = coroutine.running
+
 -- waitMsg's wait. Returns the message taken from the mailbox (a table), HANDED followed by the event and
 -- parameter of a message handed over straight from the host (see deliverFromHost), nil on timeout, or
 -- false for an unknown task.
@@ -507,19 +532,27 @@ local function awaitMessage(taskName, target, ms)
         log.error("sys", "waitMsg needs a task started with sys.taskInitEx", tostring(taskName))
         return false
     end
-    local message = takeMatching(task, target)
+    local message = task.queue[1] ~= nil and takeMatching(task, target) or nil
     if message then return message end
-    local co = sys.check_task()
-    subscribeWaiter(taskName, co)
+    local co, isMain = running()
+    if isMain then sys.check_task() end
+    local alone = subscribeWaiter(taskName, co) -- and the mailbox is empty
     if ms and ms ~= 0 then startTimeout(task, ms) end
     task.timedOut = false
     task.target = target
     local event, param
     while message == nil and not task.timedOut do
         task.waiting = co -- only while suspended here
+        if alone then
+            parked[taskName], parkedFor[taskName] = co, target
+            parkedDrops[taskName] = target ~= nil and type(task.cb) ~= "function"
+        end
         message, event, param = yield()
-        task.waiting = nil
-        if message ~= HANDED then message = takeMatching(task, target) end
+        task.waiting, parked[taskName] = nil, nil
+        if message ~= HANDED then
+            message = takeMatching(task, target)
+            alone = waitsAlone(task, co)
+        end
     end
     task.target, task.deadline, task.timedOut = nil, nil, false
     unsubscribeWaiter(taskName, co)
@@ -541,35 +574,30 @@ function host.await_param(taskName, target, ms)
     return true, message[2]
 end
 
--- True when the task waits in waitMsg with an empty mailbox and nobody else listens to its topic: what
--- reaches it now is taken (or dropped) by that wait and by nothing else.
-local function waitsAlone(task)
-    local co = task.waiting
-    if co == nil or #task.queue > 0 then return false end
-    local list = subscribers[task.name]
-    return list ~= nil and #list == 1 and list[1] == co
-end
-
 function sys.sendMsg(taskName, param1, param2, param3, param4)
     local task = tasks[taskName]
     if task == nil then return false end
     -- A message the waiting task would take off its queue and drop when it wakes (it waits for another,
     -- has no callback): dropped now, without waking it.
-    if task.target ~= nil and param1 ~= task.target and type(task.cb) ~= "function" and waitsAlone(task) then
+    if task.target ~= nil and param1 ~= task.target and type(task.cb) ~= "function"
+        and waitsAlone(task, task.waiting) then
         return true
     end
+    parked[taskName] = nil
     task.queue[#task.queue + 1] = { param1, param2, param3, param4 }
     sys.publish(taskName)
     return true
 end
 
--- sys_send as the host calls it for a socket event: from its receive, where no publication is queued
--- (dispatch emptied the queue before, and receive goes on only while nothing is published). A task that waits alone for exactly this message is resumed at
--- once: what publishing and the next dispatch would do, without the round trip through the queue. Its
--- mailbox is empty, so the message is handed over with the resume instead of through the mailbox.
+-- sys_send as the host calls it for a socket event (when the task is not parked: the host resumes a parked
+-- task itself): from its receive, where no publication is queued (dispatch emptied the queue before, and
+-- receive goes on only while nothing is published). A task that waits alone for exactly this message is
+-- resumed at once: what publishing and the next dispatch would do, without the round trip through the
+-- queue. Its mailbox is empty, so the message is handed over with the resume instead of through the
+-- mailbox.
 local function deliverFromHost(taskName, event, param)
     local task = tasks[taskName]
-    if task ~= nil and queueHead > queueTail and waitsAlone(task) then
+    if task ~= nil and queueHead > queueTail and waitsAlone(task, task.waiting) then
         local target = task.target
         if target == nil or target == event then
             sys.coresume(task.waiting, HANDED, event, param)
@@ -628,7 +656,10 @@ end
 
 _G.sys_pub = sys.publish
 _G.sys_send = sys.sendMsg
-host.set_mailbox_delivery(sys.sendMsg, deliverFromHost)
+host.set_mailbox_delivery {
+    send = sys.sendMsg, delivery = deliverFromHost, parked = parked, parked_for = parkedFor,
+    parked_drops = parkedDrops, handed = HANDED, queue = queue, failed = function(co, err) afterResume(co, false, err) end,
+}
 _G.sys_wait = sys.waitMsg
 
 return sys
