@@ -18,8 +18,8 @@ int host_task_error(lua_State* L) {
   return 0;
 }
 
-// host.set_mailbox_delivery{send=, delivery=, parked=, parked_for=, parked_drops=, handed=, queue=, failed=}:
-// see MailboxRefs.
+// host.set_mailbox_delivery{send=, delivery=, parked=, parked_for=, parked_drops=, handed=, failed=}: see
+// MailboxRefs.
 int host_set_mailbox_delivery(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   auto& refs = LuaHost::from(L).mailbox_refs();
@@ -29,7 +29,6 @@ int host_set_mailbox_delivery(lua_State* L) {
                                                  {"parked_for", &refs.parked_for},
                                                  {"parked_drops", &refs.parked_drops},
                                                  {"handed", &refs.handed},
-                                                 {"queue", &refs.queue},
                                                  {"failed", &refs.failed}};
   for (auto [name, ref] : fields) {
     if (lua_getfield(L, 1, name) == LUA_TNIL) return luaL_error(L, "set_mailbox_delivery: no %s", name);
@@ -40,16 +39,13 @@ int host_set_mailbox_delivery(lua_State* L) {
 }
 
 // Resumes the task named by the name on top of the stack with (handed, event, param) when it is parked in
-// waitMsg for this event and no publication waits for dispatch, or drops the event when the parked task
-// would drop it: what sys's shortcut would do, without running Lua to decide it. Pops the name; returns
-// whether the event was taken care of.
+// waitMsg for this event, or drops the event when the parked task would drop it: what sys's shortcut would
+// do, without running Lua to decide it. Only while no publication waits for dispatch. Pops the name;
+// returns whether the event was taken care of.
 bool resume_parked_task(lua_State* L, const LuaHost::MailboxRefs& refs, lua_Integer event, lua_Integer param) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.queue);
-  bool quiet = lua_rawgeti(L, -1, 1) == LUA_TNIL;
-  lua_pop(L, 2);
   lua_rawgeti(L, LUA_REGISTRYINDEX, refs.parked);
   lua_pushvalue(L, -2);
-  if (!quiet || lua_rawget(L, -2) != LUA_TTHREAD) {
+  if (lua_rawget(L, -2) != LUA_TTHREAD) {
     lua_pop(L, 3);
     return false;
   }
@@ -138,8 +134,10 @@ void send_to_task(lua_State* L, int task_name_ref, lua_Integer event, lua_Intege
   lua_pop(L, 1);
   if (own) {
     lua_pop(L, 1);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, task_name_ref);
-    if (resume_parked_task(L, refs, event, param)) return;
+    if (host.quiet_delivery()) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, task_name_ref);
+      if (resume_parked_task(L, refs, event, param)) return;
+    }
     lua_rawgeti(L, LUA_REGISTRYINDEX, refs.delivery);
   }
   lua_rawgeti(L, LUA_REGISTRYINDEX, task_name_ref);

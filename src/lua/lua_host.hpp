@@ -60,10 +60,13 @@ class LuaHost {
     int parked_for = LUA_NOREF;    // task name -> the message that coroutine waits for (nil: any)
     int parked_drops = LUA_NOREF;  // task name -> true when its mailbox drops other messages
     int handed = LUA_NOREF;        // what such a coroutine is resumed with before the event and parameter
-    int queue = LUA_NOREF;         // sys's publication queue: its first slot is empty while none waits
     int failed = LUA_NOREF;        // reports a task that failed: (coroutine, error)
   };
   MailboxRefs& mailbox_refs() { return mailbox_refs_; }
+  // Whether the message being delivered came through sys.run's receive, which goes on only while no
+  // publication waits for dispatch (so a task may be resumed at once, see send_to_task).
+  void set_quiet_delivery(bool quiet) { quiet_delivery_ = quiet; }
+  [[nodiscard]] bool quiet_delivery() const { return quiet_delivery_; }
 
   // Called by sys when a task or callback fails: logs the traceback; stops the run if so configured.
   void report_task_error(const std::string& traceback);
@@ -84,6 +87,7 @@ class LuaHost {
   lua_State* L_;
   loop::Message received_;
   MailboxRefs mailbox_refs_;
+  bool quiet_delivery_ = false;
   int exit_code_ = 0;
   bool timed_out_ = false;
 };

@@ -16,7 +16,8 @@ constexpr lua_Integer kInfiniteTimeout = -1;
 
 // Takes one message: pushes (MSG_TIMER, id, repeat) for a timer; other kinds are delivered here through
 // the host's handlers and 0 is pushed. Pushes nothing when nothing more can happen, or on stop.
-int receive_one(lua_State* L, LuaHost& host, std::optional<loop::EventLoop::Clock::time_point> deadline) {
+// `quiet`: the caller knows that no publication waits for sys's dispatch while the message is delivered.
+int receive_one(lua_State* L, LuaHost& host, std::optional<loop::EventLoop::Clock::time_point> deadline, bool quiet) {
   switch (host.receive(deadline)) {
     case loop::EventLoop::Outcome::Message: {
       const auto& message = host.received();
@@ -27,6 +28,7 @@ int receive_one(lua_State* L, LuaHost& host, std::optional<loop::EventLoop::Cloc
         lua_pushinteger(L, message.b);
         return 3;
       }
+      host.set_quiet_delivery(quiet);
       host.handle(L, message);
       lua_pushinteger(L, 0);
       return 1;
@@ -52,7 +54,7 @@ int rtos_receive(lua_State* L) {
   if (timeout >= 0) {
     deadline = loop::EventLoop::Clock::now() + loop::TimerService::capped(timeout);
   }
-  return receive_one(L, host, deadline);
+  return receive_one(L, host, deadline, false);
 }
 
 // rtos.timer_start(id, ms, repeat) -> 1, or 0 (nothing started) when ms is below 1, as on the device.
@@ -126,7 +128,7 @@ int receive_until_published(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   auto& host = LuaHost::from(L);
   while (true) {
-    int results = receive_one(L, host, std::nullopt);
+    int results = receive_one(L, host, std::nullopt, true);
     if (results != 1) return results;
     // A delivery that published something hands over to sys, which dispatches it before the next message.
     if (lua_rawgeti(L, 1, 1) != LUA_TNIL) {

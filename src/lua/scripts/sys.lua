@@ -253,19 +253,31 @@ end
 ------------------------------------------------------------------------ publish / subscribe
 
 local subscribers = {} -- topic -> array of functions or coroutines, in subscription order
--- Emptied subscriber lists, kept for the next subscription: a task waiting on its mailbox subscribes
+-- Emptied subscriber lists, kept for the next subscription: a task waiting in sys.waitUntil subscribes
 -- and unsubscribes once per message.
 local spareLists = {}
 local MAX_SPARE_LISTS = 64
 -- Publications not yet dispatched, flat: each is its value count followed by its values (a table per
 -- publication would be garbage per message).
 local queue, queueHead, queueTail = {}, 1, 0
--- Tasks the host resumes itself with a socket event (see deliverFromHost): parked[name] is the coroutine of
--- a task waiting alone in waitMsg with an empty mailbox, parkedFor[name] the message it waits for (nil:
--- any), parkedDrops[name] true when it waits for one message and has no callback for others (which are
--- then dropped). The entry goes when the task wakes, and when its topic's subscribers, its mailbox or the
--- task itself change.
+-- Tasks waiting in waitMsg with an empty mailbox while nobody else listens to their name: such a task is
+-- subscribed to its name through parked[name] (its coroutine) instead of a list in subscribers, so that a
+-- wait per message costs no subscription, and the host resumes it itself with a socket event (see
+-- deliverFromHost). parkedFor[name] is the message it waits for (nil: any), parkedDrops[name] true when it
+-- waits for one message and has no callback for others (which are then dropped). The entry goes when the
+-- task wakes; whatever else touches the name's subscribers or the task's mailbox (a subscription, a
+-- publication, a message for the task, the task deleted or started again) turns it into an ordinary
+-- subscription first (unpark). A parked name has no list in subscribers.
 local parked, parkedFor, parkedDrops = {}, {}, {}
+
+local function unpark(topic)
+    local co = parked[topic]
+    if co == nil then return end
+    parked[topic] = nil
+    local list = table.remove(spareLists) or {}
+    list[1] = co
+    subscribers[topic] = list
+end
 
 function sys.subscribe(topic, callback)
     if type(topic) == "table" then
@@ -275,7 +287,7 @@ function sys.subscribe(topic, callback)
     if type(callback) ~= "function" and type(callback) ~= "thread" then
         argError("subscribe", 2, "function or thread", callback)
     end
-    parked[topic] = nil
+    unpark(topic)
     local list = subscribers[topic]
     if list == nil then
         list = table.remove(spareLists) or {}
@@ -293,7 +305,7 @@ function sys.unsubscribe(topic, callback)
         for _, each in pairs(topic) do sys.unsubscribe(each, callback) end
         return
     end
-    parked[topic] = nil
+    unpark(topic)
     local list = subscribers[topic]
     if list == nil then return end
     for i = 1, #list do
@@ -321,7 +333,9 @@ local function dispatch()
     while queueHead <= queueTail do
         local first, last = queueHead + 1, queueHead + queue[queueHead]
         queueHead = last + 1
-        local list = subscribers[queue[first]]
+        local topic = queue[first]
+        if parked[topic] ~= nil then unpark(topic) end
+        local list = subscribers[topic]
         if list then
             -- A snapshot: callbacks may subscribe or unsubscribe while we deliver (one needs no copy: its
             -- only entry is read before the call).
@@ -339,35 +353,6 @@ local function dispatch()
     end
     -- Every slot was cleared on the way: start again at 1.
     queueHead, queueTail = 1, 0
-end
-
--- A task's subscription to its own mailbox topic while it waits: in the usual case (nobody else listens)
--- without the general bookkeeping of sys.subscribe and sys.unsubscribe, which waitMsg would pay per message.
--- Returns true when the task is the topic's only subscriber.
-local function subscribeWaiter(topic, co)
-    if subscribers[topic] ~= nil then
-        sys.subscribe(topic, co)
-        return false
-    end
-    local count = #spareLists
-    local list
-    if count > 0 then
-        list, spareLists[count] = spareLists[count], nil
-    else
-        list = {}
-    end
-    list[1] = co
-    subscribers[topic] = list
-    return true
-end
-
-local function unsubscribeWaiter(topic, co)
-    local list = subscribers[topic]
-    if list == nil or list[1] ~= co or list[2] ~= nil then return sys.unsubscribe(topic, co) end
-    list[1] = nil
-    subscribers[topic] = nil
-    local count = #spareLists
-    if count < MAX_SPARE_LISTS then spareLists[count + 1] = list end
 end
 
 -- Subscribes the running task to `topic` and waits (at most ms, when given) for a publication; returns
@@ -435,14 +420,16 @@ function sys.taskInitEx(fn, taskName, cbFun, ...)
         return
     end
     if tasks[taskName] then releaseMailboxTimer(tasks[taskName]) end
-    parked[taskName], parkedFor[taskName], parkedDrops[taskName] = nil, nil, nil
+    unpark(taskName)
+    parkedFor[taskName], parkedDrops[taskName] = nil, nil
     tasks[taskName] = { name = taskName, queue = {}, timedOut = false, cb = cbFun }
     return sys.taskInit(fn, ...)
 end
 
 function sys.taskDel(taskName)
     if tasks[taskName] then releaseMailboxTimer(tasks[taskName]) end
-    parked[taskName], parkedFor[taskName], parkedDrops[taskName] = nil, nil, nil
+    unpark(taskName)
+    parkedFor[taskName], parkedDrops[taskName] = nil, nil
     tasks[taskName] = nil
 end
 
@@ -517,7 +504,9 @@ end
 -- topic: what reaches the task now is taken (or dropped) by that wait and by nothing else.
 local function waitsAlone(task, co)
     if co == nil or task.queue[1] ~= nil then return false end
-    local list = subscribers[task.name]
+    local name = task.name
+    if parked[name] == co then return true end
+    local list = subscribers[name]
     return list ~= nil and list[1] == co and list[2] == nil
 end
 
@@ -536,26 +525,32 @@ local function awaitMessage(taskName, target, ms)
     if message then return message end
     local co, isMain = running()
     if isMain then sys.check_task() end
-    local alone = subscribeWaiter(taskName, co) -- and the mailbox is empty
     if ms and ms ~= 0 then startTimeout(task, ms) end
     task.timedOut = false
     task.target = target
+    local listed = false -- subscribed to taskName through subscribers (else parked while suspended)
     local event, param
     while message == nil and not task.timedOut do
-        task.waiting = co -- only while suspended here
-        if alone then
+        if listed then
+        elseif subscribers[taskName] ~= nil then
+            sys.subscribe(taskName, co)
+            listed = true
+        else
             parked[taskName], parkedFor[taskName] = co, target
             parkedDrops[taskName] = target ~= nil and type(task.cb) ~= "function"
         end
+        task.waiting = co -- only while suspended here
         message, event, param = yield()
-        task.waiting, parked[taskName] = nil, nil
-        if message ~= HANDED then
-            message = takeMatching(task, target)
-            alone = waitsAlone(task, co)
+        task.waiting = nil
+        if parked[taskName] == co then
+            parked[taskName] = nil
+        else
+            listed = true -- unparked while it waited
         end
+        if message ~= HANDED then message = takeMatching(task, target) end
     end
     task.target, task.deadline, task.timedOut = nil, nil, false
-    unsubscribeWaiter(taskName, co)
+    if listed then sys.unsubscribe(taskName, co) end
     return message, event, param
 end
 
@@ -583,7 +578,7 @@ function sys.sendMsg(taskName, param1, param2, param3, param4)
         and waitsAlone(task, task.waiting) then
         return true
     end
-    parked[taskName] = nil
+    unpark(taskName)
     task.queue[#task.queue + 1] = { param1, param2, param3, param4 }
     sys.publish(taskName)
     return true
