@@ -652,8 +652,9 @@ end
 _G.sys_pub = sys.publish
 _G.sys_send = sys.sendMsg
 host.set_mailbox_delivery {
-    send = sys.sendMsg, delivery = deliverFromHost, parked = parked, parked_for = parkedFor,
-    parked_drops = parkedDrops, handed = HANDED, queue = queue, failed = function(co, err) afterResume(co, false, err) end,
+    send = sys.sendMsg, delivery = deliverFromHost, handed = HANDED,
+    parked = parked, parked_for = parkedFor, parked_drops = parkedDrops,
+    failed = function(co, err) afterResume(co, false, err) end,
 }
 _G.sys_wait = sys.waitMsg
 
