@@ -1,7 +1,8 @@
 -- Socket events for a task parked in sys_wait (waiting alone, mailbox empty) are handed to it by the host
 -- without running sys's Lua first. The shortcut must give what the mailbox would: it ends as soon as
 -- somebody else listens to the task's topic, when the task is deleted or replaced by a task of the same
--- name, and it drops only what the waiting task would have dropped itself.
+-- name, it drops only what the waiting task would have dropped itself, and it is not taken while a script's
+-- own sys_send is in place.
 local check = require "check"
 local peers = require "peers"
 
@@ -108,6 +109,25 @@ sysplus.taskInitEx(function()
     check.eq(event and event[2], 0, "the EVENT after the publication and the unsubscription")
     check.eq(select(2, socket.read(c)), "five", "its data")
     drop(c)
-    peers.kill(peer)
-    check.done(21)
+    sys.publish("POKED_DONE")
 end, "poked")
+
+-- 5. A script that puts its own sys_send in place gets every socket event for its tasks through it, parked
+-- or not (the host's shortcut is sys's own).
+sysplus.taskInitEx(function()
+    sys.waitUntil("POKED_DONE", 10000)
+    local c = connect("relayed")
+    local original, relayed = sys_send, {}
+    sys_send = function(name, event, ...)
+        relayed[#relayed + 1] = event
+        return original(name, event, ...)
+    end
+    socket.tx(c, "six")
+    local event = sys_wait("relayed", socket.EVENT, 3000)
+    sys_send = original
+    check.eq(event and event[2], 0, "the EVENT through the script's sys_send")
+    check.eq(table.concat(relayed, ","), socket.TX_OK .. "," .. socket.EVENT, "TX_OK then EVENT went through it")
+    drop(c)
+    peers.kill(peer)
+    check.done(24)
+end, "relayed")
