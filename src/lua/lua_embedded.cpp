@@ -23,17 +23,29 @@ int host_task_error(lua_State* L) {
 int host_set_mailbox_delivery(lua_State* L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   auto& refs = LuaHost::from(L).mailbox_refs();
-  const std::pair<const char*, int*> fields[] = {{"send", &refs.send},
-                                                 {"delivery", &refs.delivery},
-                                                 {"parked", &refs.parked},
-                                                 {"parked_for", &refs.parked_for},
-                                                 {"parked_drops", &refs.parked_drops},
-                                                 {"handed", &refs.handed},
-                                                 {"failed", &refs.failed}};
-  for (auto [name, ref] : fields) {
-    if (lua_getfield(L, 1, name) == LUA_TNIL) return luaL_error(L, "set_mailbox_delivery: no %s", name);
-    luaL_unref(L, LUA_REGISTRYINDEX, *ref);
-    *ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  struct Field {
+    const char* name;
+    int type;  // LUA_TNONE: any value but nil
+    int* ref;
+  };
+  const Field fields[] = {{"send", LUA_TFUNCTION, &refs.send},
+                          {"delivery", LUA_TFUNCTION, &refs.delivery},
+                          {"parked", LUA_TTABLE, &refs.parked},
+                          {"parked_for", LUA_TTABLE, &refs.parked_for},
+                          {"parked_drops", LUA_TTABLE, &refs.parked_drops},
+                          {"handed", LUA_TNONE, &refs.handed},
+                          {"failed", LUA_TFUNCTION, &refs.failed}};
+  for (const auto& field : fields) {
+    int type = lua_getfield(L, 1, field.name);
+    if (type == LUA_TNIL || (field.type != LUA_TNONE && type != field.type)) {
+      return luaL_error(L, "set_mailbox_delivery: bad or missing %s", field.name);
+    }
+    lua_pop(L, 1);
+  }
+  for (const auto& field : fields) {
+    lua_getfield(L, 1, field.name);
+    luaL_unref(L, LUA_REGISTRYINDEX, *field.ref);
+    *field.ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
   return 0;
 }
@@ -43,13 +55,16 @@ int host_set_mailbox_delivery(lua_State* L) {
 // do, without running Lua to decide it. Only while no publication waits for dispatch. Pops the name;
 // returns whether the event was taken care of.
 bool resume_parked_task(lua_State* L, const LuaHost::MailboxRefs& refs, lua_Integer event, lua_Integer param) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, refs.parked);
+  if (lua_rawgeti(L, LUA_REGISTRYINDEX, refs.parked) != LUA_TTABLE) {  // sys never handed its tables over
+    lua_pop(L, 2);
+    return false;
+  }
   lua_pushvalue(L, -2);
-  if (lua_rawget(L, -2) != LUA_TTHREAD) {
+  lua_State* task = lua_rawget(L, -2) == LUA_TTHREAD ? lua_tothread(L, -1) : nullptr;
+  if (task == nullptr || lua_status(task) != LUA_YIELD) {  // only a suspended coroutine can be resumed
     lua_pop(L, 3);
     return false;
   }
-  lua_State* task = lua_tothread(L, -1);
   lua_rawgeti(L, LUA_REGISTRYINDEX, refs.parked_for);
   lua_pushvalue(L, -4);
   bool any = lua_rawget(L, -2) == LUA_TNIL;

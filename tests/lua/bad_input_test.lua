@@ -78,4 +78,11 @@ socket.release(netc)
 check.eq(string.fromHex("zz4"), "", "non-hex text gives no bytes")
 check.eq(crypto.base64_decode("!!!"), "", "invalid base64 decodes to an empty string")
 check.eq(#string.split("a,b", ""), 2, "an empty split delimiter is taken as ',' (as the firmware)")
-check.done(#calls + 20)
+-- luatnet.host's hook for sys is reachable from scripts: tables of the wrong shape are refused, and sys's
+-- own hand-over stays in place
+local host = require "luatnet.host"
+check.raises("parked_for", "set_mailbox_delivery refuses a field of the wrong type", host.set_mailbox_delivery,
+    { send = print, delivery = print, parked = {}, parked_for = 1, parked_drops = {}, handed = 1, failed = print })
+check.raises("handed", "set_mailbox_delivery refuses a missing field", host.set_mailbox_delivery,
+    { send = print, delivery = print, parked = {}, parked_for = {}, parked_drops = {}, failed = print })
+check.done(#calls + 22)
