@@ -263,8 +263,8 @@ local queue, queueHead, queueTail = {}, 1, 0
 -- Tasks waiting in waitMsg with an empty mailbox while nobody else listens to their name: such a task is
 -- subscribed to its name through parked[name] (its coroutine) instead of a list in subscribers, so that a
 -- wait per message costs no subscription, and the host resumes it itself with a socket event (see
--- deliverFromHost). parkedFor[name] is the message it waits for (nil: any), parkedDrops[name] true when it
--- waits for one message and has no callback for others (which are then dropped). The entry goes when the
+-- deliverFromHost). parkedFor[name] is the message it waits for (nil: any); parkedDrops[name] is true
+-- when the task has no callback, so that other messages are dropped while it waits for one. The entry goes when the
 -- task wakes; whatever else touches the name's subscribers or the task's mailbox (a subscription, a
 -- publication, a message for the task, the task deleted or started again) turns it into an ordinary
 -- subscription first (unpark). A parked name has no list in subscribers.
@@ -421,7 +421,7 @@ function sys.taskInitEx(fn, taskName, cbFun, ...)
     end
     if tasks[taskName] then releaseMailboxTimer(tasks[taskName]) end
     unpark(taskName)
-    parkedFor[taskName], parkedDrops[taskName] = nil, nil
+    parkedFor[taskName], parkedDrops[taskName] = nil, type(cbFun) ~= "function"
     tasks[taskName] = { name = taskName, queue = {}, timedOut = false, cb = cbFun }
     return sys.taskInit(fn, ...)
 end
@@ -537,7 +537,6 @@ local function awaitMessage(taskName, target, ms)
             listed = true
         else
             parked[taskName], parkedFor[taskName] = co, target
-            parkedDrops[taskName] = target ~= nil and type(task.cb) ~= "function"
         end
         task.waiting = co -- only while suspended here
         message, event, param = yield()
