@@ -2,7 +2,7 @@
 -- without running sys's Lua first. The shortcut must give what the mailbox would: it ends as soon as
 -- somebody else listens to the task's topic, when the task is deleted or replaced by a task of the same
 -- name, it drops only what the waiting task would have dropped itself, and it is not taken while a script's
--- own sys_send is in place.
+-- own sys_send is in place; messages taken with rtos.receive reach a parked task through sys's Lua shortcut.
 local check = require "check"
 local peers = require "peers"
 
@@ -128,6 +128,26 @@ sysplus.taskInitEx(function()
     check.eq(event and event[2], 0, "the EVENT through the script's sys_send")
     check.eq(table.concat(relayed, ","), socket.TX_OK .. "," .. socket.EVENT, "TX_OK then EVENT went through it")
     drop(c)
-    peers.kill(peer)
-    check.done(24)
+    sys.publish("RELAYED_DONE")
 end, "relayed")
+
+-- 6. Messages taken with rtos.receive (a loop of a script's own, here inside another task) still reach a
+-- parked task, through sys's Lua shortcut: rtos.receive knows nothing of sys's publication queue.
+local viaReceive
+sysplus.taskInitEx(function()
+    sys.waitUntil("RELAYED_DONE", 10000)
+    local c = connect("received")
+    sys.publish("RECEIVED_CTRL", c)
+    viaReceive = sys_wait("received", socket.EVENT, 3000)
+end, "received")
+
+sys.taskInit(function()
+    local _, c = sys.waitUntil("RECEIVED_CTRL", 10000)
+    socket.tx(c, "seven")
+    local deadline = mcu.ticks() + 3000
+    while viaReceive == nil and mcu.ticks() < deadline do rtos.receive(100) end
+    check.eq(viaReceive and viaReceive[2], 0, "the parked task got its EVENT from rtos.receive")
+    drop(c)
+    peers.kill(peer)
+    check.done(26)
+end)
