@@ -2,7 +2,8 @@
 -- without running sys's Lua first. The shortcut must give what the mailbox would: it ends as soon as
 -- somebody else listens to the task's topic, when the task is deleted or replaced by a task of the same
 -- name, it drops only what the waiting task would have dropped itself, and it is not taken while a script's
--- own sys_send is in place; messages taken with rtos.receive reach a parked task through sys's Lua shortcut.
+-- own sys_send is in place; messages taken with rtos.receive reach a parked task through sys's Lua shortcut;
+-- a second coroutine waiting on the same mailbox makes both ordinary subscribers.
 local check = require "check"
 local peers = require "peers"
 
@@ -148,6 +149,24 @@ sys.taskInit(function()
     while viaReceive == nil and mcu.ticks() < deadline do rtos.receive(100) end
     check.eq(viaReceive and viaReceive[2], 0, "the parked task got its EVENT from rtos.receive")
     drop(c)
-    peers.kill(peer)
-    check.done(26)
+    sys.publish("RECEIVED_DONE")
 end)
+
+-- 7. Two coroutines waiting on one mailbox are both subscribed, in the order they started waiting: the
+-- first message goes to the first, the second to the second.
+local twoGot = {}
+sysplus.taskInitEx(function()
+    sys.waitUntil("RECEIVED_DONE", 10000)
+    sys.taskInit(function()
+        local message = sys_wait("twice", "PING", 3000)
+        twoGot[#twoGot + 1] = "first:" .. tostring(message and message[2])
+    end)
+    sys.timerStart(sys_send, 20, "twice", "PING", 1)
+    sys.timerStart(sys_send, 40, "twice", "PING", 2)
+    local message = sys_wait("twice", "PING", 3000)
+    twoGot[#twoGot + 1] = "second:" .. tostring(message and message[2])
+    sys.wait(100)
+    check.eq(table.concat(twoGot, " "), "first:1 second:2", "each waiter got one message, in waiting order")
+    peers.kill(peer)
+    check.done(27)
+end, "twice")

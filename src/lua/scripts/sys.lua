@@ -264,10 +264,10 @@ local queue, queueHead, queueTail = {}, 1, 0
 -- subscribed to its name through parked[name] (its coroutine) instead of a list in subscribers, so that a
 -- wait per message costs no subscription, and the host resumes it itself with a socket event (see
 -- deliverFromHost). parkedFor[name] is the message it waits for (nil: any); parkedDrops[name] is true
--- when the task has no callback, so that other messages are dropped while it waits for one. The entry goes when the
--- task wakes; whatever else touches the name's subscribers or the task's mailbox (a subscription, a
--- publication, a message for the task, the task deleted or started again) turns it into an ordinary
--- subscription first (unpark). A parked name has no list in subscribers.
+-- when the task has no callback, so that other messages are dropped while it waits for one. The entry
+-- goes when the task wakes; whatever else touches the name's subscribers or the task's mailbox (a
+-- subscription, a second waiter, a publication, a message for the task, the task deleted or started
+-- again) turns it into an ordinary subscription first (unpark). A parked name has no list in subscribers.
 local parked, parkedFor, parkedDrops = {}, {}, {}
 
 local function unpark(topic)
@@ -531,12 +531,13 @@ local function awaitMessage(taskName, target, ms)
     local listed = false -- subscribed to taskName through subscribers (else parked while suspended)
     local event, param
     while message == nil and not task.timedOut do
-        if listed then
-        elseif subscribers[taskName] ~= nil then
-            sys.subscribe(taskName, co)
-            listed = true
-        else
-            parked[taskName], parkedFor[taskName] = co, target
+        if not listed then
+            if subscribers[taskName] ~= nil or parked[taskName] ~= nil then
+                sys.subscribe(taskName, co) -- after whoever listens already
+                listed = true
+            else
+                parked[taskName], parkedFor[taskName] = co, target
+            end
         end
         task.waiting = co -- only while suspended here
         message, event, param = yield()
