@@ -584,9 +584,9 @@ function sys.sendMsg(taskName, param1, param2, param3, param4)
     return true
 end
 
--- sys_send as the host calls it for a socket event (when the task is not parked: the host resumes a parked
--- task itself): from its receive, where no publication is queued (dispatch emptied the queue before, and
--- receive goes on only while nothing is published). A task that waits alone for exactly this message is
+-- sys_send as the host calls it for a socket event it did not take care of itself (from sys.run's receive
+-- the host resumes a parked task, or drops what it would drop, without this; from rtos.receive it always
+-- comes here). A task that waits alone for exactly this message, while no publication is queued, is
 -- resumed at once: what publishing and the next dispatch would do, without the round trip through the
 -- queue. Its mailbox is empty, so the message is handed over with the resume instead of through the
 -- mailbox.
