@@ -287,7 +287,7 @@ function sys.subscribe(topic, callback)
     if type(callback) ~= "function" and type(callback) ~= "thread" then
         argError("subscribe", 2, "function or thread", callback)
     end
-    unpark(topic)
+    if parked[topic] ~= nil then unpark(topic) end
     local list = subscribers[topic]
     if list == nil then
         list = table.remove(spareLists) or {}
@@ -305,7 +305,7 @@ function sys.unsubscribe(topic, callback)
         for _, each in pairs(topic) do sys.unsubscribe(each, callback) end
         return
     end
-    unpark(topic)
+    if parked[topic] ~= nil then unpark(topic) end
     local list = subscribers[topic]
     if list == nil then return end
     for i = 1, #list do
