@@ -4,13 +4,13 @@ namespace luatnet::loop {
 
 bool EventLoop::active() const { return timers_.count() > 0 || activity_.held() > 0; }
 
-EventLoop::Next EventLoop::next(std::optional<Clock::time_point> deadline) {
+EventLoop::Outcome EventLoop::next(std::optional<Clock::time_point> deadline, Message& message) {
   while (true) {
     if (stop_requested_) {
-      return {Outcome::Stopped, std::nullopt};
+      return Outcome::Stopped;
     }
-    if (auto message = bus_.take()) {
-      return {Outcome::Message, std::move(message)};
+    if (bus_.take(message)) {
+      return Outcome::Message;
     }
     if (io_.stopped()) {
       io_.restart();
@@ -19,13 +19,13 @@ EventLoop::Next EventLoop::next(std::optional<Clock::time_point> deadline) {
     io_.poll();
     if (!bus_.empty()) continue;
     if (!active()) {
-      return {Outcome::Idle, std::nullopt};
+      return Outcome::Idle;
     }
     if (time_limit_ && std::chrono::steady_clock::now() >= *time_limit_) {
-      return {Outcome::TimeLimit, std::nullopt};
+      return Outcome::TimeLimit;
     }
     if (deadline && Clock::now() >= *deadline) {
-      return {Outcome::Deadline, std::nullopt};
+      return Outcome::Deadline;
     }
     if (io_.stopped()) {
       io_.restart();
@@ -33,7 +33,7 @@ EventLoop::Next EventLoop::next(std::optional<Clock::time_point> deadline) {
     std::size_t handled = run_one(deadline);
     if (handled == 0 && bus_.empty() && io_.stopped()) {
       // Activity is claimed but no I/O is pending at all: nothing can ever complete it.
-      return {Outcome::Idle, std::nullopt};
+      return Outcome::Idle;
     }
     if (handled == 0 && bus_.empty() && Clock::is_virtual()) {
       jump_to_next_expiry(deadline);

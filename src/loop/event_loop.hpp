@@ -30,13 +30,10 @@ class EventLoop {
 
   // Deadline: `deadline` (on the ProcessClock) passed; TimeLimit: the real-time limit passed.
   enum class Outcome { Message, Idle, Deadline, TimeLimit, Stopped };
-  struct Next {
-    Outcome outcome;
-    std::optional<Message> message;
-  };
 
-  // Waits for the next message until `deadline` (none: no limit) or the real-time limit.
-  Next next(std::optional<Clock::time_point> deadline);
+  // Waits for the next message until `deadline` (none: no limit) or the real-time limit; on
+  // Outcome::Message the message is moved into `message`.
+  Outcome next(std::optional<Clock::time_point> deadline, Message& message);
   // A limit in real time (the --timeout of a run), which virtual time does not shorten.
   void set_time_limit(std::chrono::steady_clock::time_point limit) { time_limit_ = limit; }
 

@@ -1,20 +1,41 @@
 #include "loop/message_bus.hpp"
 
-#include <algorithm>
+#include <utility>
 
 namespace luatnet::loop {
 
-std::optional<Message> MessageBus::take() {
-  if (queue_.empty()) {
-    return std::nullopt;
+void MessageBus::post(Message message) {
+  if (count_ == slots_.size()) {
+    std::vector<Message> larger(slots_.empty() ? 64 : slots_.size() * 2);
+    for (std::size_t i = 0; i < count_; ++i) larger[i] = std::move(slots_[slot(i)]);
+    slots_.swap(larger);
+    head_ = 0;
   }
-  Message message = std::move(queue_.front());
-  queue_.pop_front();
-  return message;
+  slots_[slot(count_)] = std::move(message);
+  ++count_;
+}
+
+bool MessageBus::take(Message& into) {
+  if (count_ == 0) return false;
+  Message& oldest = slots_[head_];
+  into = std::move(oldest);
+  oldest.text.clear();
+  oldest.handler = nullptr;  // a handler's captures go with the message, not when the slot is reused
+  head_ = (head_ + 1) & (slots_.size() - 1);
+  --count_;
+  return true;
 }
 
 void MessageBus::discard_if(const std::function<bool(const Message&)>& matches) {
-  queue_.erase(std::remove_if(queue_.begin(), queue_.end(), matches), queue_.end());
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < count_; ++i) {
+    Message& candidate = slots_[slot(i)];
+    if (matches(candidate)) continue;
+    if (kept != i) slots_[slot(kept)] = std::move(candidate);
+    ++kept;
+  }
+  for (std::size_t i = kept; i < count_; ++i) slots_[slot(i)] = Message{};
+  count_ = kept;
 }
 
 }  // namespace luatnet::loop

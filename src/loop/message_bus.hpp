@@ -5,10 +5,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
-#include <optional>
 #include <string>
+#include <vector>
 
 struct lua_State;
 
@@ -33,17 +32,24 @@ struct Message {
   MessageHandler handler;
 };
 
+// A ring of message slots that grows by doubling and never shrinks: a server posts and takes a message or
+// two per request, which a std::deque paid for with a block allocation every few messages.
 class MessageBus {
  public:
-  void post(Message message) { queue_.push_back(std::move(message)); }
-  std::optional<Message> take();
-  [[nodiscard]] bool empty() const { return queue_.empty(); }
-  [[nodiscard]] std::size_t size() const { return queue_.size(); }
+  void post(Message message);
+  // Moves the oldest message into `into`; false when none is queued.
+  bool take(Message& into);
+  [[nodiscard]] bool empty() const { return count_ == 0; }
+  [[nodiscard]] std::size_t size() const { return count_; }
   // Drops queued messages that `matches` selects (a stopped timer must not fire afterwards).
   void discard_if(const std::function<bool(const Message&)>& matches);
 
  private:
-  std::deque<Message> queue_;
+  std::vector<Message> slots_;  // size is a power of two (or 0)
+  std::size_t head_ = 0;        // the oldest message's slot
+  std::size_t count_ = 0;
+
+  [[nodiscard]] std::size_t slot(std::size_t position) const { return (head_ + position) & (slots_.size() - 1); }
 };
 
 }  // namespace luatnet::loop

@@ -97,9 +97,7 @@ void LuaHost::set_search_path(const std::vector<std::filesystem::path>& folders)
 }
 
 loop::EventLoop::Outcome LuaHost::receive(std::optional<loop::EventLoop::Clock::time_point> deadline) {
-  auto next = loop_.next(deadline);
-  if (next.message) received_ = std::move(*next.message);
-  return next.outcome;
+  return loop_.next(deadline, received_);
 }
 
 void LuaHost::handle(lua_State* L, const loop::Message& message) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "loop/event_loop.hpp"
+#include "loop_next.hpp"
 #include "loop/timer.hpp"
 
 namespace luatnet::loop {
@@ -93,7 +94,7 @@ TEST(EventLoopActivity, IdleOnlyOnceTheLastHandleIsReleased) {
     finished = true;
     work.release();
   });
-  EXPECT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::Idle);
+  EXPECT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::Idle);
   EXPECT_TRUE(finished);
 }
 
@@ -102,7 +103,7 @@ TEST(EventLoopActivity, IdleAtOnceWithoutAHandle) {
   bool fired = false;
   Timer timer(loop.io(), std::chrono::hours(1));
   timer.async_wait([&](const std::error_code& error) { fired = !error; });
-  EXPECT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::Idle);
+  EXPECT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::Idle);
   EXPECT_FALSE(fired);
 }
 

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "loop/event_loop.hpp"
+#include "loop_next.hpp"
 
 namespace luatnet::loop {
 namespace {
@@ -16,36 +17,36 @@ TEST(TimerService, OneShotFiresOnceAfterItsDelay) {
   auto started = Clock::now();
   loop.timers().start(42, 30, false);
   EXPECT_TRUE(loop.timers().active(42));
-  auto next = loop.next(std::nullopt);
+  auto next = next_of(loop, std::nullopt);
   ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
   EXPECT_EQ(next.message->kind, MessageKind::Timer);
   EXPECT_EQ(next.message->a, 42);
   EXPECT_EQ(next.message->b, 0);
   EXPECT_GE(Clock::now() - started, std::chrono::milliseconds(30));
   EXPECT_FALSE(loop.timers().active(42));
-  EXPECT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::Idle);
+  EXPECT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::Idle);
 }
 
 TEST(TimerService, EarlierDeadlineFiresFirst) {
   EventLoop loop;
   loop.timers().start(1, 60, false);
   loop.timers().start(2, 20, false);
-  EXPECT_EQ(loop.next(std::nullopt).message->a, 2);
-  EXPECT_EQ(loop.next(std::nullopt).message->a, 1);
+  EXPECT_EQ(next_of(loop, std::nullopt).message->a, 2);
+  EXPECT_EQ(next_of(loop, std::nullopt).message->a, 1);
 }
 
 TEST(TimerService, RepeatingTimerFiresUntilStopped) {
   EventLoop loop;
   loop.timers().start(5, 5, true);
   for (int i = 0; i < 3; ++i) {
-    auto next = loop.next(std::nullopt);
+    auto next = next_of(loop, std::nullopt);
     ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
     EXPECT_EQ(next.message->a, 5);
     EXPECT_EQ(next.message->b, 1);
   }
   loop.timers().stop(5);
   EXPECT_EQ(loop.timers().count(), 0U);
-  EXPECT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::Idle);
+  EXPECT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::Idle);
 }
 
 TEST(TimerService, StopDropsAFiringAlreadyQueued) {
@@ -62,7 +63,7 @@ TEST(TimerService, StopDropsAFiringAlreadyQueued) {
 TEST(TimerService, DeadlineEndsTheWait) {
   EventLoop loop;
   loop.timers().start(3, 10'000, false);
-  auto next = loop.next(Clock::now() + std::chrono::milliseconds(20));
+  auto next = next_of(loop, Clock::now() + std::chrono::milliseconds(20));
   EXPECT_EQ(next.outcome, EventLoop::Outcome::Deadline);
 }
 
@@ -70,7 +71,7 @@ TEST(TimerService, HugeDelaysAreCappedNotFiredEarly) {
   EventLoop loop;
   loop.timers().start(4, std::numeric_limits<std::int64_t>::max(), false);
   loop.timers().start(5, std::numeric_limits<std::int64_t>::max(), true);
-  auto next = loop.next(Clock::now() + std::chrono::milliseconds(30));
+  auto next = next_of(loop, Clock::now() + std::chrono::milliseconds(30));
   EXPECT_EQ(next.outcome, EventLoop::Outcome::Deadline);
   EXPECT_EQ(TimerService::capped(std::numeric_limits<std::int64_t>::max()), TimerService::kMaxDelay);
   EXPECT_EQ(TimerService::capped(-1).count(), 0);

@@ -5,6 +5,7 @@
 
 #include "common/device_clock.hpp"
 #include "loop/event_loop.hpp"
+#include "loop_next.hpp"
 
 namespace luatnet::loop {
 namespace {
@@ -26,12 +27,12 @@ TEST_F(VirtualTime, LongTimersFireInOrderWithoutWaitingThemOut) {
   auto uptime_start = device_clock::uptime_ms();
   loop.timers().start(1, 3'600'000, false);  // an hour
   loop.timers().start(2, 600'000, false);    // ten minutes
-  auto first = loop.next(std::nullopt);
+  auto first = next_of(loop, std::nullopt);
   ASSERT_EQ(first.outcome, EventLoop::Outcome::Message);
   EXPECT_EQ(first.message->a, 2);
   EXPECT_GE(ProcessClock::now() - virtual_start, 10min);
   EXPECT_LT(ProcessClock::now() - virtual_start, 11min);
-  auto second = loop.next(std::nullopt);
+  auto second = next_of(loop, std::nullopt);
   ASSERT_EQ(second.outcome, EventLoop::Outcome::Message);
   EXPECT_EQ(second.message->a, 1);
   EXPECT_GE(ProcessClock::now() - virtual_start, 1h);
@@ -45,7 +46,7 @@ TEST_F(VirtualTime, RepeatingTimerKeepsItsPeriodOnTheVirtualClock) {
   loop.timers().start(7, 1'000, true);
   auto previous = ProcessClock::now();
   for (int i = 0; i < 5; ++i) {
-    ASSERT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::Message);
+    ASSERT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::Message);
     auto now = ProcessClock::now();
     EXPECT_GE(now - previous, 900ms);
     EXPECT_LT(now - previous, 1'100ms);
@@ -60,7 +61,7 @@ TEST_F(VirtualTime, OwnDeadlineIsReachedByJumping) {
   loop.timers().start(3, 48 * 3'600'000, false);
   auto real_start = Real::now();
   auto deadline = ProcessClock::now() + 24h;
-  auto next = loop.next(deadline);
+  auto next = next_of(loop, deadline);
   EXPECT_EQ(next.outcome, EventLoop::Outcome::Deadline);
   EXPECT_GE(ProcessClock::now(), deadline);
   EXPECT_LT(Real::now() - real_start, 2s);
@@ -78,7 +79,7 @@ TEST_F(VirtualTime, ATimeLimitStaysInRealTime) {
   auto real_start = Real::now();
   auto virtual_start = ProcessClock::now();
   loop.set_time_limit(Real::now() + 150ms);
-  EXPECT_EQ(loop.next(std::nullopt).outcome, EventLoop::Outcome::TimeLimit);
+  EXPECT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::TimeLimit);
   EXPECT_GE(Real::now() - real_start, 150ms);
   EXPECT_LT(ProcessClock::now() - virtual_start, 1s);  // nothing to jump to: the clock only ran
   reader.close();
