@@ -114,16 +114,23 @@ void LuaHost::report_task_error(const std::string& traceback) {
 
 bool LuaHost::protected_call(lua_State* L, int nargs) {
   int function_index = lua_gettop(L) - nargs;
-  lua_pushcfunction(L, traceback_handler);
+  push_error_handler(L);
   lua_insert(L, function_index);
-  int status = lua_pcall(L, nargs, 0, function_index);
-  bool ok = status == LUA_OK;
-  if (!ok) {
-    report_task_error(lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "(error object is not a string)");
-    lua_pop(L, 1);
-  }
+  bool ok = protected_call_with(L, nargs, function_index);
   lua_remove(L, function_index);
   return ok;
+}
+
+int LuaHost::push_error_handler(lua_State* L) {
+  lua_pushcfunction(L, traceback_handler);
+  return lua_gettop(L);
+}
+
+bool LuaHost::protected_call_with(lua_State* L, int nargs, int handler_index) {
+  if (lua_pcall(L, nargs, 0, handler_index) == LUA_OK) return true;
+  report_task_error(lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "(error object is not a string)");
+  lua_pop(L, 1);
+  return false;
 }
 
 int LuaHost::run(const std::string& main_script, const std::vector<std::filesystem::path>& require_folders) {

@@ -76,6 +76,10 @@ class LuaHost {
 
   // Calls f(args) protected; logs a failure with its traceback. Pops f and args; returns success.
   bool protected_call(lua_State* L, int nargs);
+  // The same for a caller that pushed the error handler (push_error_handler) before f, so that nothing on
+  // the stack is moved per call; the handler stays.
+  static int push_error_handler(lua_State* L);
+  bool protected_call_with(lua_State* L, int nargs, int handler_index);
 
  private:
   void open_modules();

@@ -525,38 +525,42 @@ int socket_rx_cache(lua_State* L) {
 // Bus message -> script: cb(ctrl, event, param), sys_send(task, event, param) or
 // sys_pub("NWCTRL*", adapter, ctrl id, event, param).
 void deliver_socket_event(lua_State* L, const loop::Message& message) {
+  int base = lua_gettop(L);
   lua_getfield(L, LUA_REGISTRYINDEX, kLiveCtrls);
   lua_rawgeti(L, -1, message.a);
-  lua_remove(L, -2);
-  auto* holder = static_cast<LuaCtrl*>(test_userdata(L, -1, kCtrlType));
+  int ctrl_index = lua_gettop(L);
+  auto* holder = static_cast<LuaCtrl*>(test_userdata(L, ctrl_index, kCtrlType));
   SocketCtrl* ctrl = holder != nullptr && holder->id != 0 ? holder->ctrl : nullptr;
-  if (ctrl == nullptr) {
-    lua_pop(L, 1);  // released or collected: nobody to tell
-    return;
-  }
   auto& host = LuaHost::from(L);
-  if (holder->callback_ref != LUA_NOREF) {
+  if (ctrl == nullptr) {
+    // Released or collected: nobody to tell.
+  } else if (holder->callback_ref != LUA_NOREF) {
+    // Pushed in call order, so that nothing on the stack moves per event.
+    int handler = LuaHost::push_error_handler(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, holder->callback_ref);
-    lua_insert(L, -2);
+    lua_pushvalue(L, ctrl_index);
     lua_pushinteger(L, message.b);
     lua_pushinteger(L, message.c);
-    host.protected_call(L, 3);
+    host.protected_call_with(L, 3, handler);
   } else if (holder->task_name_ref != LUA_NOREF) {
     // The ctrl leaves the stack first: the task may run right inside this call, and what it drops must
     // be collectable there as after a dispatch.
     int task_name_ref = holder->task_name_ref;
-    lua_pop(L, 1);
+    lua_settop(L, base);
     send_to_task(L, task_name_ref, message.b, message.c);
   } else {
-    lua_pop(L, 1);
+    int adapter_index = ctrl->adapter_index();
+    lua_settop(L, base);  // the subscribers are told the ctrl's id, not given the ctrl
+    int handler = LuaHost::push_error_handler(L);
     lua_getglobal(L, "sys_pub");
     lua_pushstring(L, kCtrlType);
-    lua_pushinteger(L, ctrl->adapter_index());
+    lua_pushinteger(L, adapter_index);
     lua_pushinteger(L, message.a);
     lua_pushinteger(L, message.b);
     lua_pushinteger(L, message.c);
-    host.protected_call(L, 5);
+    host.protected_call_with(L, 5, handler);
   }
+  lua_settop(L, base);
 }
 
 void publish(lua_State* L, const char* topic, const loop::Message& message, bool with_ip) {
