@@ -163,9 +163,14 @@ int crypto_md_file(lua_State* L) {
 // hash_init/hash_update/hash_finish: a digest stream in a userdata ("crypto" metatable). After finish the
 // stream is spent: updates are ignored and finish gives nil, as on the device.
 struct HashStream {
+  HashStream() { mbedtls_md_init(&ctx); }
+  ~HashStream() { mbedtls_md_free(&ctx); }  // safe on a freed context
+  HashStream(const HashStream&) = delete;
+  HashStream& operator=(const HashStream&) = delete;
+
   mbedtls_md_context_t ctx;
-  bool keyed;
-  bool active;
+  bool keyed = false;
+  bool active = false;
 };
 const char kHashStreamKey = 0;
 
@@ -174,10 +179,8 @@ int crypto_hash_init(lua_State* L) {
   auto key = optional_key(L, 2);
   const mbedtls_md_info_t* info = mbedtls_md_info_from_string(type);
   if (info == nullptr) return 0;
-  auto* stream = static_cast<HashStream*>(lua_newuserdata(L, sizeof(HashStream)));
-  mbedtls_md_init(&stream->ctx);
+  auto* stream = new_typed_userdata<HashStream>(L, &kHashStreamKey);
   stream->keyed = !key.empty();
-  stream->active = false;
   lua_rawgetp(L, LUA_REGISTRYINDEX, &kHashStreamKey);
   lua_setmetatable(L, -2);  // from here __gc frees the context
   if (!start_digest(stream->ctx, info, key)) return luaL_error(L, "cannot start a %s digest", type);
@@ -207,11 +210,7 @@ int crypto_hash_finish(lua_State* L) {
   return results;
 }
 
-int hash_stream_gc(lua_State* L) {
-  auto* stream = static_cast<HashStream*>(lua_touserdata(L, 1));
-  mbedtls_md_free(&stream->ctx);  // safe on a freed or never set up context
-  return 0;
-}
+int hash_stream_gc(lua_State* L) { return finalize_typed_userdata<HashStream>(L, &kHashStreamKey); }
 
 // Bytes a CRC is computed over: a string, or a zbuff from its cursor to its end (as the firmware).
 std::span<const std::uint8_t> check_crc_input(lua_State* L, int index) {

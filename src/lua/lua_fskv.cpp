@@ -212,7 +212,7 @@ int fskv_clear(lua_State* L) {
 
 int fskv_iter(lua_State* L) {
   if (!ready(L)) return 0;
-  *static_cast<std::size_t*>(lua_newuserdata(L, sizeof(std::size_t))) = 0;
+  new_typed_userdata<std::size_t>(L, &kIteratorKey, 0);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &kIteratorKey);
   lua_setmetatable(L, -2);
   return 1;

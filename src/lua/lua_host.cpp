@@ -35,10 +35,7 @@ LuaHost::LuaHost(loop::EventLoop& loop, HostOptions options) : loop_(loop), opti
   }
 }
 
-LuaHost::~LuaHost() {
-  lua_close(L_);
-  forget_metatable_identities();
-}
+LuaHost::~LuaHost() { lua_close(L_); }
 
 LuaHost& LuaHost::from(lua_State* L) { return **static_cast<LuaHost**>(lua_getextraspace(L)); }
 

@@ -204,7 +204,7 @@ int mqtt_create(lua_State* L) {
     return 1;
   }
 
-  auto* holder = new (lua_newuserdata(L, sizeof(LuaClient))) LuaClient();
+  auto* holder = new_typed_userdata<LuaClient>(L, kClientType);
   luaL_setmetatable(L, kClientType);
   proto::mqtt::ClientSettings settings{.adapter_index = static_cast<int>(adapter),
                                        .host = std::string(host, host_length),
@@ -439,9 +439,9 @@ int mqtt_close(lua_State* L) {
 }
 
 int mqtt_gc(lua_State* L) {
+  if (test_userdata(L, 1, kClientType) == nullptr) return 0;  // see finalize_typed_userdata
   mqtt_close(L);
-  static_cast<LuaClient*>(lua_touserdata(L, 1))->~LuaClient();
-  return 0;
+  return finalize_typed_userdata<LuaClient>(L, kClientType);
 }
 
 int mqtt_ready(lua_State* L) {
@@ -462,7 +462,7 @@ int mqtt_debug(lua_State* L) {
 }
 
 int mqtt_tostring(lua_State* L) {
-  auto* holder = static_cast<LuaClient*>(luaL_checkudata(L, 1, kClientType));
+  auto* holder = static_cast<LuaClient*>(check_userdata(L, 1, kClientType, kClientType));
   lua_pushfstring(L, "MQTTCTRL*: %p", static_cast<void*>(holder));
   return 1;
 }

@@ -101,7 +101,7 @@ void check_receiver(lua_State* L, int index) {
 
 // Wraps `ctrl` in a new userdata (left on the stack) and remembers it for event delivery.
 LuaCtrl& push_ctrl(lua_State* L, SocketCtrl& ctrl, int receiver_index) {
-  auto* holder = new (lua_newuserdata(L, sizeof(LuaCtrl))) LuaCtrl();
+  auto* holder = new_typed_userdata<LuaCtrl>(L, kCtrlType);
   holder->id = ctrl.id();
   holder->ctrl = &ctrl;
   luaL_setmetatable(L, kCtrlType);
@@ -403,7 +403,7 @@ int socket_release(lua_State* L) {
 }
 
 int socket_tostring(lua_State* L) {
-  auto* holder = static_cast<LuaCtrl*>(luaL_checkudata(L, 1, kCtrlType));
+  auto* holder = static_cast<LuaCtrl*>(check_userdata(L, 1, kCtrlType, kCtrlType));
   lua_pushfstring(L, "NWCTRL*: %p (id %d%s)", static_cast<void*>(holder), static_cast<int>(holder->id),
                   holder->id == 0 ? ", released" : "");
   return 1;

@@ -137,7 +137,7 @@ int websocket_create(lua_State* L) {
     log(LogLevel::Error, "create: not a ws:// or wss:// URL: " + std::string(url_text, url_length));
     return 0;
   }
-  auto* holder = new (lua_newuserdata(L, sizeof(LuaClient))) LuaClient();
+  auto* holder = new_typed_userdata<LuaClient>(L, kClientType);
   luaL_setmetatable(L, kClientType);
   holder->id = shared.next_id++;
   holder->client = ws::Client::create(shared.sockets, LuaHost::from(L).loop().io(), std::move(*url),
@@ -264,13 +264,10 @@ int websocket_debug(lua_State* L) {
   return 0;  // the firmware's switch turns on its network ctrl's trace; luatnet's log has no such level
 }
 
-int websocket_gc(lua_State* L) {
-  static_cast<LuaClient*>(lua_touserdata(L, 1))->~LuaClient();
-  return 0;
-}
+int websocket_gc(lua_State* L) { return finalize_typed_userdata<LuaClient>(L, kClientType); }
 
 int websocket_tostring(lua_State* L) {
-  auto* holder = static_cast<LuaClient*>(luaL_checkudata(L, 1, kClientType));
+  auto* holder = static_cast<LuaClient*>(check_userdata(L, 1, kClientType, kClientType));
   lua_pushfstring(L, "websocket: %p%s", static_cast<void*>(holder), usable(*holder) ? "" : " (closed)");
   return 1;
 }

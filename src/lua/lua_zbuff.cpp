@@ -52,9 +52,9 @@ int zbuff_create(lua_State* L) {
   if (!lua_isnoneornil(L, 2) && !lua_isinteger(L, 2) && lua_type(L, 2) != LUA_TSTRING) {
     return luaL_argerror(L, 2, "fill byte (integer) or initial data (string) expected");
   }
-  auto* buff = static_cast<ZBuff*>(lua_newuserdata(L, sizeof(ZBuff)));
-  new (buff) ZBuff(static_cast<size_t>(length),
-                   lua_isinteger(L, 2) ? static_cast<std::uint8_t>(lua_tointeger(L, 2) & 0xff) : 0);
+  auto* buff =
+      new_typed_userdata<ZBuff>(L, kZBuffType, static_cast<size_t>(length),
+                                static_cast<std::uint8_t>(lua_isinteger(L, 2) ? lua_tointeger(L, 2) & 0xff : 0));
   luaL_setmetatable(L, kZBuffType);
   if (lua_type(L, 2) == LUA_TSTRING) {
     buff->write_at_cursor(as_bytes(check_bytes(L, 2)));
@@ -244,9 +244,8 @@ int zbuff_free(lua_State* L) {
 // A finalizer that runs later (or the debug library) may still reach the userdata: it becomes an empty
 // ZBuff (holding no memory) under the collected metatable, which refuses every use, this one included.
 int zbuff_gc(lua_State* L) {
-  ZBuff* buff = check_zbuff(L, 1);
-  buff->~ZBuff();
-  new (buff) ZBuff();
+  check_zbuff(L, 1);  // a second __gc (through the debug library) raises "collected"
+  finalize_typed_userdata<ZBuff>(L, kZBuffType);
   lua_rawgetp(L, LUA_REGISTRYINDEX, &kCollectedKey);
   lua_setmetatable(L, 1);
   return 0;
@@ -255,7 +254,7 @@ int zbuff_gc(lua_State* L) {
 int refuse_collected(lua_State* L) { return luaL_error(L, "attempt to use a collected zbuff"); }
 
 int collected_tostring(lua_State* L) {
-  lua_pushfstring(L, "ZBUFF*: %p (collected)", lua_touserdata(L, 1));
+  lua_pushfstring(L, "ZBUFF*: %p (collected)", test_userdata(L, 1, &kFinalizedKey));
   return 1;
 }
 
@@ -515,7 +514,7 @@ ZBuff* test_zbuff(lua_State* L, int index) { return static_cast<ZBuff*>(test_use
 
 ZBuff* check_zbuff(lua_State* L, int index) {
   ZBuff* buff = test_zbuff(L, index);
-  return buff != nullptr ? buff : static_cast<ZBuff*>(luaL_checkudata(L, index, kZBuffType));  // raises
+  return buff != nullptr ? buff : static_cast<ZBuff*>(check_userdata(L, index, kZBuffType, kZBuffType));
 }
 
 void open_zbuff(lua_State* L) {

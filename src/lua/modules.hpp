@@ -1,12 +1,14 @@
 // Lua bindings layer: one opener per module that luatnet puts into the VM.
 #pragma once
 
-#include <array>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <lua.hpp>
 #include <new>
 #include <string_view>
+#include <utility>
 
 namespace luatnet::socket {
 class SocketRegistry;
@@ -124,34 +126,61 @@ T& new_state_object(lua_State* L, const char* key) {
   return *object;
 }
 
-// Typed userdata, told apart by metatable identity: luaL_testudata finds the metatable by name, which
-// interns that name again on every call, and the socket path checks types several times per message.
-// `key` is any address unique to the type; the metatable is kept under it (and under `name`).
-// The metatables' addresses are also remembered here as they are made (a Lua state keeps its metatables,
-// and Lua does not move objects), so that a check compares two pointers instead of looking the metatable
-// up in the registry, several times per request. The process runs one Lua state at a time; LuaHost
-// forgets them when it closes its state, and a type not remembered is looked up as before.
-struct MetatableIdentity {
-  const void* key = nullptr;
-  const void* metatable = nullptr;
-};
-inline std::array<MetatableIdentity, 16>& metatable_identities() {
-  static std::array<MetatableIdentity, 16> identities{};
-  return identities;
-}
-
-inline void forget_metatable_identities() { metatable_identities().fill({}); }
+// Typed userdata. A userdata that C++ checks by type starts with a header holding its type's key (any
+// address unique to the type), and its object follows the header. A check reads the header instead of
+// comparing metatables (the socket path checks types several times per message), and a metatable put on
+// another userdata through the debug library cannot pass one type for another. The type's metatable is
+// made under `name` (argument errors, __name) and kept in the registry under `key`.
+inline constexpr std::size_t kUserdataHeader = alignof(std::max_align_t);
+// The type of an object its __gc has finalized: it no longer passes for its old type.
+inline constexpr char kFinalizedKey = 0;
 
 inline void new_metatable(lua_State* L, const char* name, const void* key) {
   luaL_newmetatable(L, name);
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, key);
-  for (auto& identity : metatable_identities()) {
-    if (identity.key == nullptr || identity.key == key) {
-      identity = {key, lua_topointer(L, -1)};
-      break;
-    }
-  }
+}
+
+// A T made from `args` in a new userdata of type `key`, left on the stack without a metatable.
+template <typename T, typename... Args>
+T* new_typed_userdata(lua_State* L, const void* key, Args&&... args) {
+  auto* block = static_cast<unsigned char*>(lua_newuserdata(L, kUserdataHeader + sizeof(T)));
+  std::memcpy(block, static_cast<const void*>(&key), sizeof key);
+  return new (block + kUserdataHeader) T(std::forward<Args>(args)...);
+}
+
+// The object of the userdata at `index` when it has type `key`; nullptr for anything else.
+inline void* test_userdata(lua_State* L, int index, const void* key) {
+  auto* block = static_cast<unsigned char*>(lua_touserdata(L, index));
+  // A light userdata has length 0; a full one shorter than the header was not made typed.
+  if (block == nullptr || lua_rawlen(L, index) < kUserdataHeader) return nullptr;
+  const void* type = nullptr;
+  std::memcpy(static_cast<void*>(&type), block, sizeof type);
+  return type == key ? block + kUserdataHeader : nullptr;
+}
+
+// As test_userdata, but anything else raises the usual argument error ("NAME expected, got ...").
+inline void* check_userdata(lua_State* L, int index, const void* key, const char* name) {
+  if (void* object = test_userdata(L, index, key)) return object;
+  luaL_checkudata(L, index, name);                                   // raises unless the value has the type's metatable
+  luaL_argerror(L, index, lua_pushfstring(L, "%s expected", name));  // the metatable, not the type
+  return nullptr;
+}
+
+// Gives the typed userdata at `index` (checked by the caller) the type `key` from now on.
+inline void set_userdata_type(lua_State* L, int index, const void* key) {
+  std::memcpy(lua_touserdata(L, index), static_cast<const void*>(&key), sizeof key);
+}
+
+// For a __gc: destroys the T of type `key` in argument 1, once; anything else (a userdata given the
+// type's metatable through the debug library, an object finalized already) is left alone.
+template <typename T>
+int finalize_typed_userdata(lua_State* L, const void* key) {
+  auto* object = static_cast<T*>(test_userdata(L, 1, key));
+  if (object == nullptr) return 0;
+  object->~T();
+  set_userdata_type(L, 1, &kFinalizedKey);
+  return 0;
 }
 
 // A registry table `name` whose values are weak: live objects found by id without keeping them alive.
@@ -162,23 +191,6 @@ inline void new_weak_registry_table(lua_State* L, const char* name) {
   lua_setfield(L, -2, "__mode");
   lua_setmetatable(L, -2);
   lua_setfield(L, LUA_REGISTRYINDEX, name);
-}
-
-inline void* test_userdata(lua_State* L, int index, const void* key) {
-  void* block = lua_touserdata(L, index);
-  if (block == nullptr || !lua_getmetatable(L, index)) return nullptr;
-  const void* metatable = lua_topointer(L, -1);
-  for (const auto& identity : metatable_identities()) {
-    if (identity.key == nullptr) break;
-    if (identity.key == key && identity.metatable == metatable) {
-      lua_pop(L, 1);
-      return block;
-    }
-  }
-  lua_rawgetp(L, LUA_REGISTRYINDEX, key);
-  bool same = lua_rawequal(L, -1, -2) != 0;
-  lua_pop(L, 2);
-  return same ? block : nullptr;
 }
 
 }  // namespace luatnet::lua

@@ -40,6 +40,33 @@ check.raises("collected", "a second __gc is refused, not a double free", gc, z)
 check.raises("collected", "the buffer is unusable after __gc", function() return z:toStr() end)
 check.raises("zbuff", "as a source for another buffer it is no zbuff", zbuff.create(1).copy, zbuff.create(4), 0, z)
 
+-- a type's metatable put on another userdata through the debug library does not make it that type: the
+-- bindings check the type each object was made with (before, a file handle passed for a zbuff and a
+-- zbuff for a ctrl, and their memory was read as the other type's)
+local zbuffMeta = debug.getmetatable(zbuff.create(1))
+local file = io.open("fake_zbuff.bin", "w")
+local fileMeta = debug.getmetatable(file)
+debug.setmetatable(file, zbuffMeta)
+check.raises("ZBUFF* expected", "a file with the zbuff metatable is no zbuff", function() return file:read(1) end)
+check.raises("ZBUFF* expected", "nor for tostring", tostring, file)
+check.raises("zbuff", "nor as the source of a copy", zbuff.create(4).copy, zbuff.create(4), 0, file)
+check.raises("ZBUFF* expected", "its __gc refuses it, without touching the file", zbuffMeta.__gc, file)
+debug.setmetatable(file, fileMeta)
+check.eq(file:write("still a file"), file, "the file is untouched")
+file:close()
+local ctrl = socket.create(nil, function() end)
+local ctrlMeta = debug.getmetatable(ctrl)
+local fakeCtrl = zbuff.create(64, 0x7f)
+debug.setmetatable(fakeCtrl, ctrlMeta)
+check.eq(select("#", socket.tx(fakeCtrl, "data")), 0, "a zbuff with the ctrl metatable is no ctrl: tx returns nothing")
+check.eq(select("#", socket.state(fakeCtrl)), 0, "state returns nothing")
+check.raises("NWCTRL* expected", "tostring refuses it", tostring, fakeCtrl)
+ctrlMeta.__gc(fakeCtrl) -- release leaves alone what is no ctrl
+debug.setmetatable(fakeCtrl, zbuffMeta)
+check.eq(fakeCtrl:toStr(0, 2), "\x7f\x7f", "and the zbuff is untouched by it")
+check.eq(select("#", socket.state(ctrl)), 2, "the real ctrl still passes")
+socket.release(ctrl)
+
 -- huge arguments: clamped, no signed overflow
 local b = zbuff.create(16, "0123456789")
 check.eq(b:seek(math.maxinteger, zbuff.SEEK_CUR), 16, "seek(maxinteger, SEEK_CUR) clamps to the length")
@@ -67,4 +94,4 @@ check.eq(select(1, source:isEqual(0, target, 0, 0)), true, "isEqual of two empty
 -- json numbers keep every digit their format asks for
 check.eq(json.encode(-1e300, "2f"), string.format("%.2f", -1e300), "json.encode(-1e300, \"2f\") is complete")
 check.eq(json.encode({ 1.5e200 }, "14f"), "[" .. string.format("%.14f", 1.5e200) .. "]", "inside a table too")
-check.done(28)
+check.done(38)
