@@ -19,8 +19,7 @@ bool MessageBus::take(Message& into) {
   if (count_ == 0) return false;
   Message& oldest = slots_[head_];
   into = std::move(oldest);
-  oldest.text.clear();
-  oldest.handler = nullptr;  // a handler's captures go with the message, not when the slot is reused
+  oldest = Message{};  // a handler's captures go with the message, not when the slot is reused
   head_ = (head_ + 1) & (slots_.size() - 1);
   --count_;
   return true;
