@@ -18,8 +18,15 @@ void MessageBus::post(Message message) {
 bool MessageBus::take(Message& into) {
   if (count_ == 0) return false;
   Message& oldest = slots_[head_];
-  into = std::move(oldest);
-  oldest = Message{};  // a handler's captures go with the message, not when the slot is reused
+  into.kind = oldest.kind;
+  into.a = oldest.a;
+  into.b = oldest.b;
+  into.c = oldest.c;
+  into.text.swap(oldest.text);
+  into.handler.swap(oldest.handler);
+  // What `into` held before is released now, not when the slot is reused.
+  oldest.text.clear();
+  oldest.handler = nullptr;
   head_ = (head_ + 1) & (slots_.size() - 1);
   --count_;
   return true;
