@@ -241,8 +241,9 @@ int zbuff_free(lua_State* L) {
   return 0;
 }
 
-// A finalizer that runs later (or the debug library) may still reach the userdata: it becomes an empty
-// ZBuff (holding no memory) under the collected metatable, which refuses every use, this one included.
+// A finalizer that runs later (or the debug library) may still reach the userdata: its ZBuff is destroyed
+// and it is no longer of the zbuff type, under the collected metatable, which refuses every use (this one
+// included).
 int zbuff_gc(lua_State* L) {
   check_zbuff(L, 1);  // a second __gc (through the debug library) raises "collected"
   finalize_typed_userdata<ZBuff>(L, kZBuffType);

@@ -131,7 +131,7 @@ T& new_state_object(lua_State* L, const char* key) {
 // comparing metatables (the socket path checks types several times per message), and a metatable put on
 // another userdata through the debug library cannot pass one type for another. The type's metatable is
 // made under `name` (argument errors, __name) and kept in the registry under `key`.
-inline constexpr std::size_t kUserdataHeader = alignof(std::max_align_t);
+inline constexpr std::size_t kUserdataHeader = sizeof(const void*);
 // The type of an object its __gc has finalized: it no longer passes for its old type.
 inline constexpr char kFinalizedKey = 0;
 
@@ -144,6 +144,8 @@ inline void new_metatable(lua_State* L, const char* name, const void* key) {
 // A T made from `args` in a new userdata of type `key`, left on the stack without a metatable.
 template <typename T, typename... Args>
 T* new_typed_userdata(lua_State* L, const void* key, Args&&... args) {
+  // Lua aligns a userdata's memory for pointers and numbers; the header keeps that alignment.
+  static_assert(alignof(T) <= kUserdataHeader);
   auto* block = static_cast<unsigned char*>(lua_newuserdata(L, kUserdataHeader + sizeof(T)));
   std::memcpy(block, static_cast<const void*>(&key), sizeof key);
   return new (block + kUserdataHeader) T(std::forward<Args>(args)...);
