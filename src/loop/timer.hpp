@@ -54,20 +54,36 @@ class Timer {
 
   template <typename Handler>
   void async_wait(Handler&& handler) {
-    std::optional<time_point> recorded;
-    if (ProcessClock::is_virtual()) {
-      recorded = timer_.expiry();
-      pending_expiries::add(*recorded);
-    }
-    timer_.async_wait([arming = ArmingHold(arming_.get()), armed = arming_->count, recorded,
+    RecordedExpiry recorded(ProcessClock::is_virtual() ? std::optional(timer_.expiry()) : std::nullopt);
+    timer_.async_wait([arming = ArmingHold(arming_.get()), armed = arming_->count, recorded = std::move(recorded),
                        handler = std::forward<Handler>(handler)](std::error_code error) mutable {
-      if (recorded) pending_expiries::remove(*recorded);
+      recorded.release();
       if (!error && arming->count != armed) error = asio::error::operation_aborted;
       handler(error);
     });
   }
 
  private:
+  // A pending wait's entry in pending_expiries, removed when the wait ends: when its handler runs, or
+  // when the handler is destroyed unrun (its io_context went first), so no stale expiry holds the clock.
+  class RecordedExpiry {
+   public:
+    explicit RecordedExpiry(std::optional<time_point> expiry) : expiry_(expiry) {
+      if (expiry_) pending_expiries::add(*expiry_);
+    }
+    RecordedExpiry(RecordedExpiry&& other) noexcept : expiry_(std::exchange(other.expiry_, std::nullopt)) {}
+    RecordedExpiry(const RecordedExpiry&) = delete;
+    RecordedExpiry& operator=(const RecordedExpiry&) = delete;
+    RecordedExpiry& operator=(RecordedExpiry&&) = delete;
+    ~RecordedExpiry() { release(); }
+    void release() {
+      if (expiry_) pending_expiries::remove(*std::exchange(expiry_, std::nullopt));
+    }
+
+   private:
+    std::optional<time_point> expiry_;
+  };
+
   // Counts every cancel, re-arm and the timer's end. The timer and each pending wait hold it, so a wait
   // that finds the count changed knows it was stopped, even when the timer is gone. Only the loop's
   // thread touches it: plain counts, no atomics (a wait costs a few instructions more, not a lock).

@@ -5,6 +5,7 @@
 
 #include "common/device_clock.hpp"
 #include "loop/event_loop.hpp"
+#include "loop/timer.hpp"
 #include "loop_next.hpp"
 
 namespace luatnet::loop {
@@ -64,6 +65,22 @@ TEST_F(VirtualTime, OwnDeadlineIsReachedByJumping) {
   auto next = next_of(loop, deadline);
   EXPECT_EQ(next.outcome, EventLoop::Outcome::Deadline);
   EXPECT_GE(ProcessClock::now(), deadline);
+  EXPECT_LT(Real::now() - real_start, 2s);
+}
+
+// A loop destroyed while a wait was pending never runs its handler; the wait's expiry must not stay
+// recorded, or the next loop would keep moving the clock to that past point instead of ahead.
+TEST_F(VirtualTime, AWaitLeftByADestroyedLoopDoesNotHoldTheClock) {
+  {
+    EventLoop gone;
+    Timer timer(gone.io(), 1s);
+    timer.async_wait([](const std::error_code&) {});
+  }
+  EventLoop loop;
+  loop.timers().start(3, 48 * 3'600'000, false);
+  auto real_start = Real::now();
+  auto deadline = ProcessClock::now() + 1h;
+  EXPECT_EQ(next_of(loop, deadline).outcome, EventLoop::Outcome::Deadline);
   EXPECT_LT(Real::now() - real_start, 2s);
 }
 
