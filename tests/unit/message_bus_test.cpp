@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <asio/post.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -100,6 +102,40 @@ TEST(EventLoop, ReturnsQueuedMessageBeforeRunningIo) {
   auto next = next_of(loop, std::nullopt);
   ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
   EXPECT_EQ(next.message->text, "127.0.0.1");
+}
+
+// A handler that is already due runs before a passed deadline or the end of the last activity is
+// reported: what it posts is delivered first.
+TEST(EventLoop, DueHandlersRunBeforeADeadlineThatPassed) {
+  EventLoop loop;
+  loop.timers().start(1, 10'000, false);
+  asio::post(loop.io(), [&loop] { loop.bus().post(Message{.a = 5}); });
+  auto next = next_of(loop, EventLoop::Clock::now() - std::chrono::milliseconds(1));
+  ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
+  EXPECT_EQ(next.message->a, 5);
+  EXPECT_EQ(next_of(loop, EventLoop::Clock::now() - std::chrono::milliseconds(1)).outcome,
+            EventLoop::Outcome::Deadline);
+}
+
+TEST(EventLoop, DueHandlersRunBeforeIdleIsReported) {
+  EventLoop loop;
+  asio::post(loop.io(), [&loop] { loop.bus().post(Message{.a = 6}); });
+  auto next = next_of(loop, std::nullopt);
+  ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
+  EXPECT_EQ(next.message->a, 6);
+  EXPECT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::Idle);
+}
+
+// While something is active the loop blocks in one wait, which still runs ready handlers one by one.
+TEST(EventLoop, RunsReadyHandlersInOrderWhileActive) {
+  EventLoop loop;
+  loop.timers().start(1, 10'000, false);
+  int ran = 0;
+  asio::post(loop.io(), [&ran] { ++ran; });
+  asio::post(loop.io(), [&loop, &ran] { loop.bus().post(Message{.a = ++ran}); });
+  auto next = next_of(loop, std::nullopt);
+  ASSERT_EQ(next.outcome, EventLoop::Outcome::Message);
+  EXPECT_EQ(next.message->a, 2);
 }
 
 TEST(EventLoop, StopsWhenAsked) {
