@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <asio/posix/stream_descriptor.hpp>
+#include <cstdint>
 
 #include "common/device_clock.hpp"
 #include "loop/event_loop.hpp"
@@ -59,7 +60,7 @@ TEST_F(VirtualTime, RepeatingTimerKeepsItsPeriodOnTheVirtualClock) {
 
 TEST_F(VirtualTime, OwnDeadlineIsReachedByJumping) {
   EventLoop loop;
-  loop.timers().start(3, 48 * 3'600'000, false);
+  loop.timers().start(3, std::int64_t{48} * 3'600'000, false);
   auto real_start = Real::now();
   auto deadline = ProcessClock::now() + 24h;
   auto next = next_of(loop, deadline);
@@ -77,7 +78,7 @@ TEST_F(VirtualTime, AWaitLeftByADestroyedLoopDoesNotHoldTheClock) {
     timer.async_wait([](const std::error_code&) {});
   }
   EventLoop loop;
-  loop.timers().start(3, 48 * 3'600'000, false);
+  loop.timers().start(3, std::int64_t{48} * 3'600'000, false);
   auto real_start = Real::now();
   auto deadline = ProcessClock::now() + 1h;
   EXPECT_EQ(next_of(loop, deadline).outcome, EventLoop::Outcome::Deadline);
