@@ -126,7 +126,7 @@ TEST(EventLoop, DueHandlersRunBeforeIdleIsReported) {
   EXPECT_EQ(next_of(loop, std::nullopt).outcome, EventLoop::Outcome::Idle);
 }
 
-// While something is active the loop blocks in one wait, which still runs ready handlers one by one.
+// Ready handlers run in the order they were posted, all before the message one of them posts is taken.
 TEST(EventLoop, RunsReadyHandlersInOrderWhileActive) {
   EventLoop loop;
   loop.timers().start(1, 10'000, false);
