@@ -18,13 +18,9 @@ void MessageBus::post(Message message) {
 bool MessageBus::take(Message& into) {
   if (count_ == 0) return false;
   Message& oldest = slots_[head_];
-  into.kind = oldest.kind;
-  into.a = oldest.a;
-  into.b = oldest.b;
-  into.c = oldest.c;
-  into.text.swap(oldest.text);
-  into.handler.swap(oldest.handler);
-  // What `into` held before is released now, not when the slot is reused.
+  // Whole, so that no field is left behind; what `into` held before is released now. The slot keeps
+  // nothing the message referred to (its handler's captures go with the message).
+  into = std::move(oldest);
   oldest.text.clear();
   oldest.handler = nullptr;
   head_ = (head_ + 1) & (slots_.size() - 1);
